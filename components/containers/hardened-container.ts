@@ -1,0 +1,329 @@
+/**
+ * HardenedContainer: every Rampart container, with the baseline of ./baseline.ts applied and relaxed only
+ * through named exceptions.
+ *
+ * Files: Docker refuses to copy files into a container whose root filesystem is read-only ("container
+ * rootfs is marked read-only") unless the target is a writable volume, and uploads happen before the
+ * container starts, so a tmpfs cannot receive them. Config and secret files therefore land on small named
+ * volumes (one per directory) mounted at their directory; ownership and mode protect them: configs are
+ * root-owned 0444/0440 (the service cannot change them), secrets 0400 owned by the service uid, and the
+ * volume root stays root-owned so the service cannot add files.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "node:path";
+import type { ServiceName } from "../catalogue";
+import { BASELINE_VALUES, exceptionOf, type ExceptionId } from "./baseline";
+import { containerEnvs } from "./environment";
+import { assertPinnedImage } from "./image-ref";
+import { dockerPorts, listenedPorts, type PortBinding } from "./port-bindings";
+
+export const SECRETS_DIR = "/run/secrets";
+const PRIVILEGED_PORT_LIMIT = 1024;
+const SECRET_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
+export interface ConfigFile {
+  /** Absolute path inside the container. */
+  readonly path: string;
+  /** Plain text stays plain so policies can read it; text that embeds a secret must be a Pulumi secret. */
+  readonly content: pulumi.Input<string>;
+  /** 0444 (default) or 0440 with the service's group (for files it must read but others must not). */
+  readonly mode?: "0444" | "0440";
+}
+
+export interface SecretFile {
+  /** File name under /run/secrets. */
+  readonly name: string;
+  /** Always stored as a Pulumi secret, whatever is passed in. */
+  readonly content: pulumi.Input<string>;
+}
+
+export interface ScratchMount {
+  readonly sizeMiB?: number;
+  /** Mount without noexec. Requires the `exec-tmp` exception. */
+  readonly exec?: boolean;
+  /** Octal mode of the mount root, e.g. "1777" or "0700" (default: owned by the service uid, 0700). */
+  readonly mode?: string;
+}
+
+export interface DataVolume {
+  /** Volume name on the Docker host. */
+  readonly name: pulumi.Input<string>;
+  readonly target: string;
+  /** Let Docker copy the image's files at `target` into a new, empty volume (default false). */
+  readonly copyImageContent?: boolean;
+}
+
+export interface Healthcheck {
+  /** Docker healthcheck test, e.g. ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:7880/"]. */
+  readonly test: string[];
+  readonly interval?: string;
+  readonly timeout?: string;
+  readonly retries?: number;
+  readonly startPeriod?: string;
+}
+
+export interface NetworkAttachment {
+  readonly name: pulumi.Input<string>;
+  readonly aliases?: pulumi.Input<string>[];
+}
+
+export interface HardenedContainerArgs {
+  /** Catalogue service; published ports must belong to it. */
+  service: ServiceName;
+  /** Pinned image reference (exact version tag and/or sha256 digest). */
+  image: pulumi.Input<string>;
+  /** Numeric, non-root. */
+  uid: number;
+  gid: number;
+  /** Container name on the Docker host (default: the resource name). */
+  containerName?: pulumi.Input<string>;
+  /** User-defined networks. Ignored (and refused) with host networking. */
+  networks?: NetworkAttachment[];
+  /** Share the host's network namespace. Requires the `host-network` exception. */
+  hostNetwork?: boolean;
+  /** Catalogue ids published through Docker, each on an explicit host address. */
+  ports?: PortBinding[];
+  /** Catalogue ids the process listens on directly when on the host network (nothing is published). */
+  hostNetworkPorts?: string[];
+  /** Writable scratch (tmpfs), path -> options. */
+  tmpfs?: Record<string, ScratchMount>;
+  /** Named data volumes. Bind mounts are not offered. */
+  volumes?: DataVolume[];
+  configFiles?: ConfigFile[];
+  secretFiles?: SecretFile[];
+  /** Non-secret environment; secret-looking names are refused. */
+  env?: Record<string, pulumi.Input<string>>;
+  command?: pulumi.Input<string>[];
+  entrypoint?: pulumi.Input<string>[];
+  memoryMiB: number;
+  cpus: number;
+  cpuShares?: number;
+  nofile?: number;
+  nproc?: number;
+  /** memlock unlimited. Requires the `memlock` exception. */
+  memlockUnlimited?: boolean;
+  healthcheck: Healthcheck;
+  /** Baseline exceptions this container uses; each must match a relaxation, and vice versa. */
+  exceptions?: ExceptionId[];
+  /** Extra labels. */
+  labels?: Record<string, pulumi.Input<string>>;
+}
+
+export class HardenedContainer extends pulumi.ComponentResource {
+  /** Name of the container on the Docker host (also its DNS name on its networks). */
+  public readonly containerName: pulumi.Output<string>;
+
+  constructor(name: string, args: HardenedContainerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("rampart:containers:HardenedContainer", name, {}, opts);
+    const service = args.service;
+    const exceptions = new Set<ExceptionId>((args.exceptions ?? []).map((id) => exceptionOf(id).id));
+    const hostNetwork = args.hostNetwork ?? false;
+    const bindings = args.ports ?? [];
+    const hostNetworkPorts = args.hostNetworkPorts ?? [];
+    const tmpfs = args.tmpfs ?? {};
+
+    assertUser(args.uid, args.gid, service);
+    const image = checkedImage(args.image, service);
+    assertHealthcheck(args.healthcheck, service);
+    assertResources(args, service);
+
+    // Each relaxation and its exception must come together: a relaxation without its exception is an
+    // error, and so is an exception nothing uses (it would read as a licence for later changes).
+    const listensLow = listenedPorts(bindings, hostNetworkPorts).filter((p) => p < PRIVILEGED_PORT_LIMIT);
+    const execScratch = Object.entries(tmpfs).filter(([, m]) => m.exec === true).map(([p]) => p);
+    requirePaired(exceptions, "host-network", hostNetwork, service, "uses host networking");
+    requirePaired(exceptions, "net-bind-service", listensLow.length > 0, service, `binds port(s) ${listensLow.join(", ") || "< 1024"}`);
+    requirePaired(exceptions, "exec-tmp", execScratch.length > 0, service, `mounts ${execScratch.join(", ") || "a tmpfs"} with exec`);
+    requirePaired(exceptions, "memlock", args.memlockUnlimited === true, service, "raises the memlock ulimit");
+
+    if (hostNetwork && bindings.length > 0) {
+      throw new Error(`${service}: ports cannot be published with host networking (list them in hostNetworkPorts)`);
+    }
+    if (!hostNetwork && hostNetworkPorts.length > 0) {
+      throw new Error(`${service}: hostNetworkPorts is only meaningful with host networking`);
+    }
+    if (hostNetwork && (args.networks ?? []).length > 0) {
+      throw new Error(`${service}: a host-networked container cannot join user-defined networks`);
+    }
+    if (!hostNetwork && (args.networks ?? []).length === 0) {
+      throw new Error(`${service}: attach at least one user-defined network (the default bridge is not used, CIS 5.30)`);
+    }
+
+    const containerName = pulumi.output(args.containerName ?? name);
+    const uploadDirs = uploadDirectories(args, service);
+    const declaredTargets = new Set((args.volumes ?? []).map((v) => v.target));
+    const fileVolumes = [...uploadDirs]
+      .filter((dir) => !declaredTargets.has(dir))
+      .map((dir) => ({
+        dir,
+        volume: new docker.Volume(
+          `${name}-${slug(dir)}`,
+          {
+            name: pulumi.interpolate`${containerName}-${slug(dir)}`,
+            labels: [{ label: "rampart.purpose", value: `files at ${dir}` }],
+          },
+          { parent: this },
+        ),
+      }));
+
+    const container = new docker.Container(
+      name,
+      {
+        name: containerName,
+        image,
+        user: `${args.uid}:${args.gid}`,
+        readOnly: BASELINE_VALUES.readOnly,
+        privileged: false,
+        capabilities: {
+          drops: [...BASELINE_VALUES.capabilityDrops],
+          ...(exceptions.has("net-bind-service") ? { adds: ["NET_BIND_SERVICE"] } : {}),
+        },
+        securityOpts: [...BASELINE_VALUES.securityOpts],
+        memory: args.memoryMiB,
+        memorySwap: args.memoryMiB,
+        cpus: String(args.cpus),
+        cpuShares: args.cpuShares ?? BASELINE_VALUES.cpuShares,
+        ulimits: [
+          { name: "nofile", soft: args.nofile ?? BASELINE_VALUES.nofile, hard: args.nofile ?? BASELINE_VALUES.nofile },
+          { name: "nproc", soft: args.nproc ?? BASELINE_VALUES.nproc, hard: args.nproc ?? BASELINE_VALUES.nproc },
+          ...(args.memlockUnlimited ? [{ name: "memlock", soft: -1, hard: -1 }] : []),
+        ],
+        tmpfs: Object.fromEntries(Object.entries(tmpfs).map(([p, m]) => [p, tmpfsOptions(m, args.uid, args.gid)])),
+        mounts: [
+          ...(args.volumes ?? []).map((v) => volumeMount(v.name, v.target, !(v.copyImageContent ?? false))),
+          ...fileVolumes.map((f) => volumeMount(f.volume.name, f.dir, true)),
+        ],
+        uploads: [
+          ...(args.configFiles ?? []).map((f) => ({
+            file: f.path,
+            content: f.content,
+            permissions: f.mode ?? "0444",
+            owner: "0",
+            group: String(f.mode === "0440" ? args.gid : 0),
+          })),
+          ...(args.secretFiles ?? []).map((s) => ({
+            file: `${SECRETS_DIR}/${s.name}`,
+            content: pulumi.secret(s.content),
+            permissions: "0400",
+            owner: String(args.uid),
+            group: String(args.gid),
+          })),
+        ],
+        envs: containerEnvs(args.env ?? {}, service),
+        ...(args.command ? { command: args.command } : {}),
+        ...(args.entrypoint ? { entrypoints: args.entrypoint } : {}),
+        ...(hostNetwork
+          ? { networkMode: "host" }
+          : {
+              networkMode: "bridge",
+              networksAdvanced: (args.networks ?? []).map((n) => ({ name: n.name, ...(n.aliases ? { aliases: n.aliases } : {}) })),
+              ports: bindings.flatMap((b) => dockerPorts(b, service)),
+            }),
+        healthcheck: {
+          tests: args.healthcheck.test,
+          interval: args.healthcheck.interval ?? "30s",
+          timeout: args.healthcheck.timeout ?? "5s",
+          retries: args.healthcheck.retries ?? 3,
+          startPeriod: args.healthcheck.startPeriod ?? "30s",
+        },
+        init: BASELINE_VALUES.init,
+        restart: BASELINE_VALUES.restart,
+        maxRetryCount: BASELINE_VALUES.maxRetryCount,
+        logDriver: BASELINE_VALUES.logDriver,
+        logOpts: { ...BASELINE_VALUES.logOpts },
+        destroyGraceSeconds: BASELINE_VALUES.destroyGraceSeconds,
+        labels: Object.entries({ "rampart.service": service, ...(args.labels ?? {}) }).map(([label, value]) => ({ label, value })),
+      },
+      { parent: this },
+    );
+
+    this.containerName = container.name;
+    this.registerOutputs({ containerName: this.containerName });
+  }
+}
+
+function assertUser(uid: number, gid: number, service: string): void {
+  for (const [what, id] of [["uid", uid], ["gid", gid]] as const) {
+    if (!Number.isInteger(id) || id < 0 || id > 2 ** 31 - 1) {
+      throw new Error(`${service}: ${what} must be a numeric id, got ${String(id)}`);
+    }
+  }
+  if (uid === 0) throw new Error(`${service}: uid 0 (root) is refused; run as a numeric non-root user (CIS 4.1)`);
+}
+
+function checkedImage(image: pulumi.Input<string>, service: string): pulumi.Input<string> {
+  if (typeof image === "string") return assertPinnedImage(image, service);
+  return pulumi.output(image).apply((ref) => assertPinnedImage(ref, service));
+}
+
+function assertHealthcheck(hc: Healthcheck | undefined, service: string): void {
+  const kind = hc?.test[0];
+  if (!hc || (kind !== "CMD" && kind !== "CMD-SHELL") || hc.test.length < 2) {
+    throw new Error(`${service}: a healthcheck is required: ["CMD", ...] or ["CMD-SHELL", "..."] (CIS 5.27)`);
+  }
+}
+
+function assertResources(args: HardenedContainerArgs, service: string): void {
+  if (!Number.isInteger(args.memoryMiB) || args.memoryMiB < 6) {
+    throw new Error(`${service}: memoryMiB must be a whole number of MiB >= 6, got ${String(args.memoryMiB)}`);
+  }
+  if (!(args.cpus > 0)) throw new Error(`${service}: cpus must be > 0, got ${String(args.cpus)}`);
+  for (const [what, v] of [["nofile", args.nofile], ["nproc", args.nproc]] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v <= 0)) {
+      throw new Error(`${service}: ${what} must be a positive integer, got ${String(v)}`);
+    }
+  }
+}
+
+function requirePaired(exceptions: Set<ExceptionId>, id: ExceptionId, relaxed: boolean, service: string, doing: string): void {
+  const ex = exceptionOf(id);
+  if (relaxed && !exceptions.has(id)) {
+    throw new Error(`${service} ${doing}, which relaxes "${ex.relaxes}" and needs the named exception "${id}" (${ex.what})`);
+  }
+  if (!relaxed && exceptions.has(id)) {
+    throw new Error(`${service} names the exception "${id}" but does not use it; remove it`);
+  }
+}
+
+/** Directories that receive uploads: each must be a writable volume because the root is read-only. */
+function uploadDirectories(args: HardenedContainerArgs, service: string): Set<string> {
+  const dirs = new Set<string>();
+  for (const f of args.configFiles ?? []) {
+    if (!path.posix.isAbsolute(f.path) || path.posix.normalize(f.path) !== f.path) {
+      throw new Error(`${service}: config file path "${f.path}" must be absolute and normalised`);
+    }
+    if (f.path.startsWith(`${SECRETS_DIR}/`)) {
+      throw new Error(`${service}: "${f.path}" is under ${SECRETS_DIR}; pass secrets as secretFiles`);
+    }
+    dirs.add(path.posix.dirname(f.path));
+  }
+  const secretNames = new Set<string>();
+  for (const s of args.secretFiles ?? []) {
+    if (!SECRET_NAME.test(s.name)) {
+      throw new Error(`${service}: secret file name "${s.name}" must match ${SECRET_NAME.source}`);
+    }
+    if (secretNames.has(s.name)) throw new Error(`${service}: secret file "${s.name}" is declared twice`);
+    secretNames.add(s.name);
+    dirs.add(SECRETS_DIR);
+  }
+  for (const dir of dirs) {
+    if (dir === "/" || Object.keys(args.tmpfs ?? {}).includes(dir)) {
+      throw new Error(`${service}: files cannot be uploaded to "${dir}" (root or a tmpfs, which Docker cannot fill before start)`);
+    }
+  }
+  return dirs;
+}
+
+function tmpfsOptions(m: ScratchMount, uid: number, gid: number): string {
+  const exec = m.exec === true ? "exec" : "noexec";
+  return `${BASELINE_VALUES.tmpfsOptions},${exec},size=${m.sizeMiB ?? 64}m,mode=${m.mode ?? "0700"},uid=${uid},gid=${gid}`;
+}
+
+function volumeMount(source: pulumi.Input<string>, target: string, noCopy: boolean): docker.types.input.ContainerMount {
+  return { type: "volume", source, target, readOnly: false, volumeOptions: { noCopy } };
+}
+
+function slug(dir: string): string {
+  return dir.replace(/^\/+/, "").replace(/[^a-zA-Z0-9]+/g, "-").toLowerCase();
+}
