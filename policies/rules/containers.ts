@@ -1,0 +1,444 @@
+import type { ResourceValidationArgs } from "@pulumi/policy";
+import { pinVerdict } from "./images";
+import { isAllInterfaces } from "./net";
+import { portLabel, restrictedPortsAt } from "./ports";
+import { configOf, type ResourceRule } from "./rule";
+import { T } from "./types";
+import { asArray, asNumber, asRecords, asString, asStrings, displayName, isMasked, isNonEmptyString, isRecord } from "./values";
+
+const CIS = "CIS Docker Benchmark v1.6";
+const GUIDE = "DESIGN §3";
+
+function containerName(args: ResourceValidationArgs): string {
+  return displayName(args.props, args.name);
+}
+
+/**
+ * Whether a container name matches an allowlist key: exactly, or as a dash-separated segment at either
+ * end ("rampart-coturn", "coturn-1"), so stacks may prefix their container names.
+ */
+export function nameMatches(name: string, key: string): boolean {
+  return name === key || name.endsWith(`-${key}`) || name.startsWith(`${key}-`);
+}
+
+/** Inputs as a plain, mutable copy (the policy server hands rules read-only proxies). */
+function plainCopy(props: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(props)) as Record<string, unknown>;
+}
+
+const containerRule = (r: Omit<ResourceRule, "kind" | "resourceTypes" | "severity" | "enforcementLevel"> & Partial<Pick<ResourceRule, "severity" | "resourceTypes">>): ResourceRule => ({
+  kind: "resource",
+  resourceTypes: [T.container],
+  severity: "high",
+  enforcementLevel: "mandatory",
+  ...r,
+});
+
+export const numericNonRootUser = containerRule({
+  name: "docker-numeric-non-root-user",
+  description: "Containers run as a numeric, non-root user (uid or uid:gid, uid ≠ 0), so no image default or /etc/passwd lookup can turn them into root.",
+  remediationSteps: "Set `user: \"<uid>:<gid>\"` with a non-zero uid owning the files the service needs (e.g. \"65534:65534\").",
+  anchors: { cis: `${CIS} 4.1, 5.24`, kics: "Container Running As Root (docker-compose)", guide: GUIDE },
+  validateResource: (args, report) => {
+    const user = args.props.user;
+    if (isMasked(user)) return;
+    const m = typeof user === "string" ? /^(\d+)(?::(\d+))?$/.exec(user.trim()) : null;
+    if (!m) {
+      report(`container "${containerName(args)}" user is ${JSON.stringify(user ?? "unset (image default, often root)")}; it must be a numeric uid[:gid]`);
+      return;
+    }
+    if (Number(m[1]) === 0) report(`container "${containerName(args)}" runs as uid 0 (root)`);
+  },
+});
+
+export const readOnlyRoot = containerRule({
+  name: "docker-read-only-root",
+  description: "Containers have a read-only root filesystem; writable scratch comes from tmpfs or volumes.",
+  severity: "medium",
+  remediationSteps: "Set `readOnly: true` and give the service tmpfs mounts (noexec,nosuid) for the paths it writes.",
+  anchors: { cis: `${CIS} 5.13`, kics: "Container Root File System Not Read Only", checkov: "CKV_K8S_22", guide: GUIDE },
+  validateResource: (args, report) => {
+    if (args.props.readOnly !== true) report(`container "${containerName(args)}" root filesystem is writable (readOnly is not true)`);
+  },
+});
+
+function caps(v: unknown): string[] {
+  return asStrings(v).map((c) => c.toUpperCase().replace(/^CAP_/, ""));
+}
+
+export const dropAllCapabilities = containerRule({
+  name: "docker-capabilities-drop-all",
+  description: "Containers drop ALL Linux capabilities (and add back only allowlisted ones, see docker-capabilities-add-allowlisted).",
+  remediationSteps: "Set `capabilities: { drops: [\"ALL\"] }`. With enforcement level \"remediate\" the pack sets it for you.",
+  anchors: { cis: `${CIS} 5.4`, kics: "Container Capabilities Unrestricted", checkov: "CKV_K8S_37", guide: GUIDE },
+  validateResource: (args, report) => {
+    const c = isRecord(args.props.capabilities) ? args.props.capabilities : {};
+    if (!caps(c.drops).includes("ALL")) report(`container "${containerName(args)}" does not drop ALL capabilities (capabilities.drops: ${JSON.stringify(asStrings(c.drops))})`);
+  },
+  remediateResource: (args) => {
+    const c = isRecord(args.props.capabilities) ? args.props.capabilities : {};
+    if (caps(c.drops).includes("ALL")) return undefined;
+    const fixed = plainCopy(args.props);
+    fixed.capabilities = { ...(isRecord(fixed.capabilities) ? fixed.capabilities : {}), drops: ["ALL"] };
+    return fixed;
+  },
+});
+
+interface CapabilityConfig {
+  allowedAdds: Record<string, string[]>;
+}
+const DEFAULT_CAPS: CapabilityConfig = { allowedAdds: { coturn: ["NET_BIND_SERVICE"], edge: ["NET_BIND_SERVICE"] } };
+
+export const addOnlyAllowlistedCapabilities = containerRule({
+  name: "docker-capabilities-add-allowlisted",
+  description: "A container adds a capability only when the pack's per-container allowlist names it (default: coturn and edge may add NET_BIND_SERVICE).",
+  remediationSteps: "Remove the capability from `capabilities.adds`, or add a documented exception to this policy's `allowedAdds` config.",
+  anchors: { cis: `${CIS} 5.4`, kics: "Container Capabilities Unrestricted", guide: GUIDE },
+  configSchema: {
+    properties: {
+      allowedAdds: {
+        type: "object",
+        additionalProperties: { type: "array", items: { type: "string" } },
+        default: DEFAULT_CAPS.allowedAdds,
+        description: "Container name → capabilities it may add.",
+      },
+    },
+  },
+  validateResource: (args, report) => {
+    const { allowedAdds } = configOf(args, DEFAULT_CAPS);
+    const name = containerName(args);
+    const c = isRecord(args.props.capabilities) ? args.props.capabilities : {};
+    const allowed = new Set(Object.entries(allowedAdds).filter(([k]) => nameMatches(name, k)).flatMap(([, v]) => caps(v)));
+    const extra = caps(c.adds).filter((cap) => !allowed.has(cap));
+    if (extra.length > 0) report(`container "${name}" adds capabilities not in its allowlist: ${extra.join(", ")} (allowed: ${[...allowed].join(", ") || "none"})`);
+  },
+});
+
+export const notPrivileged = containerRule({
+  name: "docker-not-privileged",
+  description: "Containers never run privileged.",
+  severity: "critical",
+  remediationSteps: "Remove `privileged: true`; add the single capability the service needs to the allowlist instead.",
+  anchors: { cis: `${CIS} 5.5`, kics: "Privileged Containers Enabled", checkov: "CKV_K8S_16", guide: GUIDE },
+  validateResource: (args, report) => {
+    if (args.props.privileged === true) report(`container "${containerName(args)}" is privileged`);
+  },
+});
+
+function hasNoNewPrivileges(opts: string[]): boolean {
+  return opts.some((o) => /^no-new-privileges(?:[:=]true)?$/i.test(o.trim()));
+}
+
+export const noNewPrivileges = containerRule({
+  name: "docker-no-new-privileges",
+  description: "Containers set no-new-privileges, so setuid binaries cannot raise privileges.",
+  remediationSteps: "Add \"no-new-privileges:true\" to `securityOpts`. With enforcement level \"remediate\" the pack adds it for you.",
+  anchors: { cis: `${CIS} 5.26`, kics: "Container Allows Privilege Escalation (docker-compose no_new_privileges)", guide: GUIDE },
+  validateResource: (args, report) => {
+    if (!hasNoNewPrivileges(asStrings(args.props.securityOpts))) report(`container "${containerName(args)}" lacks securityOpts "no-new-privileges:true"`);
+  },
+  remediateResource: (args) => {
+    const opts = asStrings(args.props.securityOpts);
+    if (hasNoNewPrivileges(opts)) return undefined;
+    const fixed = plainCopy(args.props);
+    fixed.securityOpts = [...opts.filter((o) => !/^no-new-privileges/i.test(o.trim())), "no-new-privileges:true"];
+    return fixed;
+  },
+});
+
+export const noUnconfinedProfiles = containerRule({
+  name: "docker-no-unconfined-security-profiles",
+  description: "Seccomp and AppArmor profiles are never `unconfined`, and SELinux labelling is not disabled.",
+  remediationSteps: "Remove `seccomp=unconfined`, `apparmor=unconfined` and `label=disable` from `securityOpts` (Docker's default profiles apply).",
+  anchors: { cis: `${CIS} 5.1, 5.2, 5.22`, kics: "Seccomp Profile Is Not Configured / Container Using Unconfined AppArmor", guide: GUIDE },
+  validateResource: (args, report) => {
+    const bad = asStrings(args.props.securityOpts).filter((o) => /^(seccomp|apparmor)[:=]unconfined$|^label[:=]disable$/i.test(o.trim()));
+    if (bad.length > 0) report(`container "${containerName(args)}" disables confinement: ${bad.join(", ")}`);
+  },
+});
+
+export const memoryLimited = containerRule({
+  name: "docker-memory-limit-no-swap",
+  description: "Containers have a memory limit, and memorySwap equal to it (no swap beyond the limit).",
+  severity: "medium",
+  remediationSteps: "Set `memory` (MB) and `memorySwap` to the same value.",
+  anchors: { cis: `${CIS} 5.11`, kics: "Memory Not Limited (docker-compose)", checkov: "CKV_K8S_13", guide: GUIDE },
+  validateResource: (args, report) => {
+    const mem = asNumber(args.props.memory);
+    const swap = asNumber(args.props.memorySwap);
+    if (mem === undefined || mem <= 0) report(`container "${containerName(args)}" has no memory limit`);
+    else if (swap !== mem) report(`container "${containerName(args)}" memorySwap is ${swap ?? "unset (twice the limit)"}, must equal memory ${mem}`);
+  },
+});
+
+export const nprocLimited = containerRule({
+  name: "docker-nproc-ulimit",
+  description: "Containers have a finite nproc ulimit. The Docker provider has no pidsLimit, so nproc stands in for CIS 5.29 (fork-bomb protection).",
+  severity: "medium",
+  remediationSteps: "Add `ulimits: [{ name: \"nproc\", soft: N, hard: N }]` with a finite N sized for the service.",
+  anchors: { cis: `${CIS} 5.29 (via nproc)`, kics: "Pids Limit Not Set (docker-compose)", guide: GUIDE },
+  validateResource: (args, report) => {
+    const nproc = asRecords(args.props.ulimits).find((u) => u.name === "nproc");
+    const soft = asNumber(nproc?.soft);
+    const hard = asNumber(nproc?.hard);
+    if (!nproc) report(`container "${containerName(args)}" has no nproc ulimit`);
+    else if (soft === undefined || hard === undefined || soft <= 0 || hard <= 0) report(`container "${containerName(args)}" nproc ulimit is not finite (soft ${String(nproc.soft)}, hard ${String(nproc.hard)})`);
+  },
+});
+
+export const noHostNamespaces = containerRule({
+  name: "docker-no-host-namespaces",
+  description: "Containers share no host namespace: PID, IPC, user (userns) or cgroup. (The Docker provider has no UTS mode input, so a container cannot join the host's UTS namespace through it.)",
+  severity: "critical",
+  remediationSteps: "Remove pidMode/ipcMode/usernsMode/cgroupnsMode \"host\".",
+  anchors: { cis: `${CIS} 5.16, 5.17, 5.21, 5.31`, kics: "Shared Host PID/IPC/User Namespace", guide: GUIDE },
+  validateResource: (args, report) => {
+    for (const key of ["pidMode", "ipcMode", "usernsMode", "cgroupnsMode", "utsMode"]) {
+      if (args.props[key] === "host") report(`container "${containerName(args)}" ${key} is "host"`);
+    }
+  },
+});
+
+interface HostNetworkConfig {
+  allowedContainers: string[];
+}
+const DEFAULT_HOST_NET: HostNetworkConfig = { allowedContainers: ["livekit", "coturn"] };
+
+export const hostNetworkAllowlisted = containerRule({
+  name: "docker-host-network-allowlisted",
+  description: "Only allowlisted containers use the host network (default: livekit and coturn, whose media port ranges need it).",
+  remediationSteps: "Use a user-defined bridge network and publish the catalogue's ports, or add a documented exception to this policy's `allowedContainers` config.",
+  anchors: { cis: `${CIS} 5.10`, kics: "Container Traffic Not Bound To Host Interface / Host Network", guide: GUIDE },
+  configSchema: {
+    properties: {
+      allowedContainers: { type: "array", items: { type: "string" }, default: DEFAULT_HOST_NET.allowedContainers, description: "Container names that may use networkMode host." },
+    },
+  },
+  validateResource: (args, report) => {
+    if (args.props.networkMode !== "host") return;
+    const { allowedContainers } = configOf(args, DEFAULT_HOST_NET);
+    const name = containerName(args);
+    if (!allowedContainers.some((k) => nameMatches(name, k))) report(`container "${name}" uses the host network but is not in the allowlist (${allowedContainers.join(", ")})`);
+  },
+});
+
+/** Host paths a container binds, from both `mounts` (type bind) and legacy `volumes` (hostPath). */
+function hostPaths(props: Record<string, unknown>): string[] {
+  const fromMounts = asRecords(props.mounts).filter((m) => m.type === "bind").map((m) => asString(m.source));
+  const fromVolumes = asRecords(props.volumes).map((v) => asString(v.hostPath));
+  return [...fromMounts, ...fromVolumes].filter(isNonEmptyString);
+}
+
+function normalisePath(p: string): string {
+  const n = p.replace(/\/+/g, "/").replace(/\/$/, "");
+  return n === "" ? "/" : n;
+}
+
+const SOCKET = /(?:^|\/)(docker|containerd|podman|crio)\.sock$|^\/var\/run\/docker$|^\/run\/docker$/;
+
+export const noDockerSocket = containerRule({
+  name: "docker-no-docker-socket-mount",
+  description: "No container mounts the Docker (or containerd/podman) socket: it is root on the host.",
+  severity: "critical",
+  remediationSteps: "Remove the socket mount; use a narrowly scoped API proxy outside Rampart if a tool truly needs the engine.",
+  anchors: { cis: `${CIS} 5.32`, kics: "Docker Socket Mounted In Container", guide: GUIDE },
+  validateResource: (args, report) => {
+    for (const p of hostPaths(args.props)) {
+      if (SOCKET.test(normalisePath(p))) report(`container "${containerName(args)}" mounts the container engine socket ${p}`);
+    }
+  },
+});
+
+interface MountConfig {
+  sensitiveHostPaths: string[];
+}
+const DEFAULT_MOUNTS: MountConfig = {
+  sensitiveHostPaths: ["/", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/sys", "/usr", "/bin", "/sbin", "/root", "/home", "/run", "/var/run", "/var/lib/docker", "/var/lib/containerd"],
+};
+
+export const noSensitiveMounts = containerRule({
+  name: "docker-no-sensitive-host-mounts",
+  description: "No container bind-mounts a sensitive host path (/, /etc, /proc, /sys, /dev, /boot, /usr, /root, /run, Docker's data, ...) or anything beneath one.",
+  remediationSteps: "Hand files to the container as `uploads` (secrets under /run/secrets, mode 0400) or use a named volume; adjust this policy's `sensitiveHostPaths` only with a documented reason.",
+  anchors: { cis: `${CIS} 5.6`, kics: "Volume Has Sensitive Host Directory", guide: GUIDE },
+  configSchema: {
+    properties: {
+      sensitiveHostPaths: { type: "array", items: { type: "string" }, default: DEFAULT_MOUNTS.sensitiveHostPaths, description: "Host paths (and everything below them; \"/\" only itself) no container may bind." },
+    },
+  },
+  validateResource: (args, report) => {
+    const { sensitiveHostPaths } = configOf(args, DEFAULT_MOUNTS);
+    const sensitive = sensitiveHostPaths.map(normalisePath);
+    for (const raw of hostPaths(args.props)) {
+      const p = normalisePath(raw);
+      const hit = sensitive.find((s) => p === s || (s !== "/" && p.startsWith(`${s}/`)));
+      if (hit) report(`container "${containerName(args)}" bind-mounts sensitive host path ${raw} (under ${hit})`);
+    }
+  },
+});
+
+export const portsBoundExplicitly = containerRule({
+  name: "docker-ports-explicit-host-ip",
+  description: "Every published port names the host address it binds (`ip`), and publishAllPorts is off: nothing lands on 0.0.0.0 by default.",
+  severity: "medium",
+  remediationSteps: "Set `ip` on every `ports` entry (127.0.0.1 or the host's private address for admin/internal ports, 0.0.0.0 only for public ones).",
+  anchors: { cis: `${CIS} 5.14`, kics: "Container Traffic Not Bound To Host Interface", guide: "DESIGN §2; mastodon-server-hardening.txt (Docker bypasses ufw)" },
+  validateResource: (args, report) => {
+    if (args.props.publishAllPorts === true) report(`container "${containerName(args)}" sets publishAllPorts`);
+    asRecords(args.props.ports).forEach((p, i) => {
+      if (!isNonEmptyString(p.ip)) report(`container "${containerName(args)}" ports[${i}] (${String(p.internal)}) has no explicit host ip (Docker binds 0.0.0.0)`);
+    });
+  },
+});
+
+function restrictedHits(p: Record<string, unknown>) {
+  const proto = p.protocol === "udp" ? "udp" : "tcp";
+  const nums = [asNumber(p.internal), asNumber(p.external)].filter((n): n is number => n !== undefined);
+  return [...new Set(nums.flatMap((n) => restrictedPortsAt(n, proto)))];
+}
+
+function exposedRestricted(p: Record<string, unknown>): boolean {
+  return !isMasked(p.ip) && isAllInterfaces(asString(p.ip)) && restrictedHits(p).length > 0;
+}
+
+export const restrictedPortsLocal = containerRule({
+  name: "docker-restricted-ports-not-on-all-interfaces",
+  description: "Admin and internal ports (catalogue classes admin/vpc and well-known admin/data ports) are never published on 0.0.0.0 or :: — Docker's NAT rules bypass the host firewall.",
+  severity: "critical",
+  remediationSteps: "Bind the port to 127.0.0.1 or the host's private address (`ip`). With enforcement level \"remediate\" the pack rebinds it to 127.0.0.1.",
+  anchors: { cis: `${CIS} 5.14`, kics: "Container Traffic Not Bound To Host Interface", guide: "DESIGN §2; mastodon-server-hardening.txt" },
+  validateResource: (args, report) => {
+    asRecords(args.props.ports).forEach((p, i) => {
+      if (!exposedRestricted(p)) return;
+      report(`container "${containerName(args)}" ports[${i}] publishes ${restrictedHits(p).map(portLabel).join("; ")} on all interfaces (${asString(p.ip) || "default 0.0.0.0"})`);
+    });
+  },
+  remediateResource: (args) => {
+    if (!asRecords(args.props.ports).some(exposedRestricted)) return undefined;
+    const fixed = plainCopy(args.props);
+    fixed.ports = asArray(fixed.ports).map((p) => (isRecord(p) && exposedRestricted(p) ? { ...p, ip: "127.0.0.1" } : p));
+    return fixed;
+  },
+});
+
+export const healthchecked = containerRule({
+  name: "docker-healthcheck",
+  description: "Containers define a healthcheck.",
+  severity: "low",
+  remediationSteps: "Set `healthcheck: { tests: [\"CMD\", ...], interval, timeout, retries }`.",
+  anchors: { cis: `${CIS} 5.27 (4.6)`, kics: "Healthcheck Not Set", checkov: "CKV_DOCKER_2", guide: GUIDE },
+  validateResource: (args, report) => {
+    const h = isRecord(args.props.healthcheck) ? args.props.healthcheck : undefined;
+    const tests = asStrings(h?.tests);
+    if (tests.length === 0 || tests[0]?.toUpperCase() === "NONE") report(`container "${containerName(args)}" has no healthcheck`);
+  },
+});
+
+const RESTART_POLICIES = ["always", "unless-stopped", "on-failure"];
+
+export const restartPolicy = containerRule({
+  name: "docker-restart-policy",
+  description: "Containers have a restart policy (always, unless-stopped or on-failure) so a crash does not leave the service down.",
+  severity: "low",
+  remediationSteps: "Set `restart: \"unless-stopped\"` (or on-failure with maxRetryCount).",
+  anchors: { cis: `${CIS} 5.15`, guide: GUIDE },
+  validateResource: (args, report) => {
+    const r = asString(args.props.restart);
+    if (!r || !RESTART_POLICIES.includes(r)) report(`container "${containerName(args)}" restart policy is ${JSON.stringify(r ?? "unset (no)")}; use one of ${RESTART_POLICIES.join(", ")}`);
+  },
+});
+
+export const boundedLogs = containerRule({
+  name: "docker-bounded-logs",
+  description: "Container logs are bounded: the json-file/local drivers set max-size (and max-file), or logs ship to a non-local driver.",
+  severity: "medium",
+  remediationSteps: "Set `logDriver: \"json-file\"` with `logOpts: { \"max-size\": \"10m\", \"max-file\": \"3\" }`, or a shipping driver (journald, awslogs, ...).",
+  anchors: { cis: `${CIS} 2.13 (log rotation)`, kics: "Logging Driver Not Set", guide: GUIDE },
+  validateResource: (args, report) => {
+    const driver = asString(args.props.logDriver) ?? "json-file";
+    if (driver !== "json-file" && driver !== "local") return;
+    const opts = isRecord(args.props.logOpts) ? args.props.logOpts : {};
+    if (!isNonEmptyString(opts["max-size"])) report(`container "${containerName(args)}" logs with ${driver} without logOpts max-size: logs grow until the disk is full`);
+  },
+});
+
+export const imagePinned: ResourceRule = {
+  kind: "resource",
+  name: "docker-image-pinned",
+  description:
+    "Images are pinned: a digest/image id (how program-built images are referenced), or an exact version tag (major.minor.patch); never latest, no tag, or a floating tag.",
+  severity: "medium",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Reference `name:1.2.3` or better `name@sha256:<digest>`; for images the program builds, use docker.Image `repoDigest` or RemoteImage `imageId`.",
+  anchors: { checkov: "CKV_DOCKER_7", kics: "Image Version Using 'latest'", cis: `${CIS} 4.x (image provenance)`, guide: GUIDE },
+  resourceTypes: [T.container, "docker:index/remoteImage:RemoteImage"],
+  validateResource: (args, report) => {
+    const ref = args.type === T.container ? args.props.image : args.props.name;
+    if (isMasked(ref)) return;
+    if (typeof ref !== "string") {
+      report(`${args.type === T.container ? `container "${containerName(args)}"` : `image "${args.name}"`} has no image reference`);
+      return;
+    }
+    const v = pinVerdict(ref);
+    if (!v.pinned) report(`${args.type === T.container ? `container "${containerName(args)}"` : `image "${args.name}"`}: ${v.reason}`);
+  },
+};
+
+interface EnvConfig {
+  allowedNames: string[];
+}
+// LiveKit's API key is the public half of the key pair: it is the `iss` of every access token.
+const DEFAULT_ENV: EnvConfig = { allowedNames: ["LIVEKIT_API_KEY"] };
+const SECRET_NAME = /(SECRET|PASSWORD|PASSWD|PASSPHRASE|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH_?KEY)/i;
+const FILE_REFERENCE = /_(FILE|PATH|DIR)$/i;
+
+export const noSecretEnv: ResourceRule = {
+  ...containerRule({
+    name: "docker-no-secret-environment-values",
+    description:
+      "No secret-looking environment variable (…SECRET, …PASSWORD, …TOKEN, …API_KEY, …PRIVATE_KEY) carries a value: secrets are files under /run/secrets (env values leak via inspect, /proc and crash dumps). `*_FILE`/`*_PATH` variables pointing at such files are fine.",
+    remediationSteps: "Upload the secret as a file (`uploads` to /run/secrets/<name>, mode 0400, secret content) and pass `<NAME>_FILE=/run/secrets/<name>`.",
+    anchors: { kics: "Passwords And Secrets - Generic (docker-compose env)", checkov: "CKV_SECRET_6", guide: "DESIGN §3" },
+    configSchema: {
+      properties: {
+        allowedNames: { type: "array", items: { type: "string" }, default: DEFAULT_ENV.allowedNames, description: "Variable names that look secret but are not (public identifiers)." },
+      },
+    },
+    validateResource: (args, report) => {
+      const { allowedNames } = configOf(args, DEFAULT_ENV);
+      for (const entry of asStrings(args.props.envs)) {
+        if (isMasked(entry)) continue;
+        const eq = entry.indexOf("=");
+        if (eq <= 0) continue;
+        const key = entry.slice(0, eq);
+        const value = entry.slice(eq + 1);
+        if (value === "" || FILE_REFERENCE.test(key) || allowedNames.includes(key) || !SECRET_NAME.test(key)) continue;
+        // The name alone is reported: the value is the secret.
+        report(`container "${containerName(args)}" passes secret-looking environment variable ${key} with a value; mount it as a file instead`);
+      }
+    },
+  }),
+};
+
+export const containerRules: ResourceRule[] = [
+  numericNonRootUser,
+  readOnlyRoot,
+  dropAllCapabilities,
+  addOnlyAllowlistedCapabilities,
+  notPrivileged,
+  noNewPrivileges,
+  noUnconfinedProfiles,
+  memoryLimited,
+  nprocLimited,
+  noHostNamespaces,
+  hostNetworkAllowlisted,
+  noDockerSocket,
+  noSensitiveMounts,
+  portsBoundExplicitly,
+  restrictedPortsLocal,
+  healthchecked,
+  restartPolicy,
+  boundedLogs,
+  imagePinned,
+  noSecretEnv,
+];
