@@ -1,0 +1,43 @@
+import type { BotProduct } from "./plans";
+
+/**
+ * Bot protection in the shape the zone's plan accepts (Cloudflare's bot_management API takes a different
+ * configuration per plan): Bot Fight Mode on Free, Super Bot Fight Mode on paid plans. Fields are the
+ * provider's `cloudflare.BotManagement` args.
+ */
+export interface BotSettings {
+  readonly fightMode: boolean;
+  readonly enableJs: boolean;
+  readonly sbfmDefinitelyAutomated?: "block" | "managed_challenge";
+  readonly sbfmLikelyAutomated?: "allow" | "managed_challenge";
+  readonly sbfmVerifiedBots?: "allow";
+  readonly sbfmStaticResourceProtection?: boolean;
+  readonly optimizeWordpress?: boolean;
+}
+
+export function botSettingsFor(product: BotProduct): BotSettings {
+  switch (product) {
+    case "bot-fight-mode":
+      return { fightMode: true, enableJs: true };
+    case "super-bot-fight-mode-pro":
+      // Pro's SBFM has no "likely automated" tier; Cloudflare wants fight_mode off once SBFM is in use.
+      return {
+        fightMode: false,
+        enableJs: true,
+        sbfmDefinitelyAutomated: "block",
+        sbfmVerifiedBots: "allow",
+        sbfmStaticResourceProtection: false,
+        optimizeWordpress: false,
+      };
+    case "super-bot-fight-mode-business":
+      return {
+        fightMode: false,
+        enableJs: true,
+        sbfmDefinitelyAutomated: "block",
+        sbfmLikelyAutomated: "managed_challenge",
+        sbfmVerifiedBots: "allow",
+        sbfmStaticResourceProtection: false,
+        optimizeWordpress: false,
+      };
+  }
+}

@@ -1,0 +1,7 @@
+export * from "./bots";
+export * from "./cloudflare-edge";
+export * from "./dns";
+export * from "./expressions";
+export * from "./plans";
+export * from "./rules";
+export * from "./zone-settings";
