@@ -1,0 +1,113 @@
+import * as aws from "@pulumi/aws";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { DEPLOY_USER, renderCloudInit, type HostFile } from "./cloud-init";
+import type { FirewallInput } from "./firewall";
+
+export { renderCloudInit, DEPLOY_USER, DAEMON_JSON, DOCKER_APT_KEY_FINGERPRINT, type CloudInitInput, type HostFile } from "./cloud-init";
+export { renderDockerUserRules, type FirewallInput } from "./firewall";
+export { HOST_SYSCTLS, renderSysctlConf } from "./sysctls";
+
+/** Debian's official AMI account (https://wiki.debian.org/Cloud/AmazonEC2Image). */
+export const DEBIAN_AMI_OWNER = "136693071363";
+export const DEBIAN_AMI_NAME = "debian-12-amd64-*";
+
+export interface DockerHostArgs {
+  subnetId: pulumi.Input<string>;
+  securityGroupIds: pulumi.Input<string>[];
+  /** Default m6i.large. */
+  instanceType?: pulumi.Input<string>;
+  /** Default 40 GiB. */
+  rootVolumeGiB?: pulumi.Input<number>;
+  /** Default: the newest Debian 12 AMI from Debian's own account. */
+  amiId?: pulumi.Input<string>;
+  dockerVersion: pulumi.Input<string>;
+  deployerPublicKey: pulumi.Input<string>;
+  /** Inputs of the host's DOCKER-USER firewall (ports from the catalogue). */
+  firewall: pulumi.Input<FirewallInput>;
+  files?: pulumi.Input<HostFile[]>;
+  /** AWS region, for the SSM proxy command (default: the provider's region). */
+  region?: pulumi.Input<string>;
+}
+
+/**
+ * An EC2 Docker host reached without an open SSH port: SSM Session Manager is the way in, and the Docker
+ * provider talks to the daemon over SSH tunnelled through SSM (AWS-StartSSHSession as ProxyCommand).
+ */
+export class DockerHost extends pulumi.ComponentResource {
+  readonly instanceId: pulumi.Output<string>;
+  readonly privateIp: pulumi.Output<string>;
+  readonly publicIp: pulumi.Output<string>;
+  /** Docker provider for containers on this host. */
+  readonly provider: docker.Provider;
+
+  constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("rampart:host:DockerHost", name, {}, opts);
+    const parent = { parent: this };
+
+    const role = new aws.iam.Role(`${name}-role`, {
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+    }, parent);
+    new aws.iam.RolePolicyAttachment(`${name}-ssm`, {
+      role: role.name,
+      policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    }, parent);
+    const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, parent);
+
+    const ami =
+      args.amiId ??
+      aws.ec2.getAmiOutput({
+        owners: [DEBIAN_AMI_OWNER],
+        mostRecent: true,
+        filters: [
+          { name: "name", values: [DEBIAN_AMI_NAME] },
+          { name: "architecture", values: ["x86_64"] },
+        ],
+      }, parent).id;
+
+    const userData = pulumi
+      .all([args.dockerVersion, args.deployerPublicKey, args.firewall, args.files ?? []])
+      .apply(([dockerVersion, deployerPublicKey, firewall, files]) =>
+        renderCloudInit({ dockerVersion, deployerPublicKey, firewall: firewall as FirewallInput, files: files as HostFile[] }),
+      );
+
+    const instance = new aws.ec2.Instance(`${name}-instance`, {
+      ami,
+      instanceType: args.instanceType ?? "m6i.large",
+      subnetId: args.subnetId,
+      vpcSecurityGroupIds: args.securityGroupIds,
+      iamInstanceProfile: profile.name,
+      // No key pair: the deployer's key arrives through cloud-init and is only reachable through SSM.
+      monitoring: true,
+      // IMDSv2 only, one hop: a container or a TURN relay one hop away cannot reach instance credentials.
+      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
+      rootBlockDevice: { volumeType: "gp3", volumeSize: args.rootVolumeGiB ?? 40, encrypted: true, deleteOnTermination: true },
+      userData,
+      userDataReplaceOnChange: true,
+      tags: { Name: name },
+    }, parent);
+
+    const eip = new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", instance: instance.id, tags: { Name: name } }, parent);
+
+    const region = args.region ?? aws.getRegionOutput({}, parent).region;
+    this.provider = new docker.Provider(`${name}-docker`, {
+      host: pulumi.interpolate`ssh://${DEPLOY_USER}@${instance.id}`,
+      sshOpts: [
+        "-o",
+        pulumi.interpolate`ProxyCommand=aws ssm start-session --region ${region} --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p`,
+        "-o",
+        "StrictHostKeyChecking=accept-new",
+        "-o",
+        "ServerAliveInterval=30",
+      ],
+    }, parent);
+
+    this.instanceId = instance.id;
+    this.privateIp = instance.privateIp;
+    this.publicIp = eip.publicIp;
+    this.registerOutputs({ instanceId: this.instanceId, privateIp: this.privateIp, publicIp: this.publicIp });
+  }
+}

@@ -1,0 +1,52 @@
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import { portsFor } from "../components/catalogue";
+import { DockerHost } from "../components/host";
+import { Network } from "../components/network";
+import type { RampartConfig } from "./config";
+
+/** AWS target: VPC and security groups by exposure class, a hardened Docker host, Cloudflare in front. */
+export function deployAws(config: RampartConfig): Record<string, pulumi.Input<unknown>> {
+  const aws = config.aws!;
+  const ranges = cloudflare.getIpRangesOutput({});
+
+  const network = new Network("rampart", {
+    cidrBlock: aws.vpcCidr,
+    publicSubnetCidrs: aws.publicSubnetCidrs,
+    privateSubnetCidrs: aws.privateSubnetCidrs,
+    adminCidrs: config.admin.cidrs,
+    adminSsh: config.admin.ssh,
+    cloudflareIpv4: ranges.ipv4Cidrs,
+    cloudflareIpv6: ranges.ipv6Cidrs,
+    flowLogRetentionDays: aws.flowLogRetentionDays,
+  });
+
+  const hostPorts = portsFor("aws", { adminSsh: config.admin.ssh }).filter((p) => p.service !== "external");
+  const host = new DockerHost("rampart-rtc", {
+    subnetId: network.publicSubnetIds[0]!,
+    securityGroupIds: [
+      network.securityGroupIds.public,
+      network.securityGroupIds.cloudflare,
+      network.securityGroupIds.admin,
+      network.securityGroupIds.vpc,
+      network.securityGroupIds.egress,
+    ],
+    instanceType: aws.instanceType,
+    rootVolumeGiB: aws.rootVolumeGiB,
+    dockerVersion: aws.dockerVersion,
+    deployerPublicKey: aws.deployerPublicKey,
+    firewall: pulumi.all([ranges.ipv4Cidrs, ranges.ipv6Cidrs]).apply(([v4, v6]) => ({
+      ports: hostPorts,
+      vpcCidr: aws.vpcCidr,
+      adminCidrs: config.admin.cidrs,
+      cloudflareIpv4: v4,
+      cloudflareIpv6: v6,
+    })),
+  });
+
+  return {
+    vpcId: network.vpcId,
+    hostInstanceId: host.instanceId,
+    hostPublicIp: host.publicIp,
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Every configuration key of the Rampart project: its type, default and description. Pulumi.yaml's typed
+ * `config:` block is checked against this table by a test, so the two cannot drift apart.
+ */
+export type KeyType = "string" | "integer" | "boolean" | "array";
+
+export interface ConfigKey {
+  readonly type: KeyType;
+  readonly description: string;
+  readonly default?: string | number | boolean | readonly string[];
+  /** Holds a secret: set it with `pulumi config set --secret`. */
+  readonly secret?: boolean;
+}
+
+export const CONFIG_KEYS = {
+  target: {
+    type: "string",
+    default: "local",
+    description: "Where Rampart deploys: `local` (the local Docker daemon, no cloud account) or `aws` (EC2 hosts behind Cloudflare).",
+  },
+  domain: {
+    type: "string",
+    description: "DNS zone apex the services are published under (e.g. example.com). Required for the aws target.",
+  },
+  allowedOrigins: {
+    type: "array",
+    default: ["https://localhost:8443"],
+    description: "Exact browser origins allowed to open the gateway WebSocket (scheme://host[:port]).",
+  },
+  adminCidrs: {
+    type: "array",
+    default: [],
+    description: "CIDRs operators connect from (metrics, admin UIs, SSH when enabled). 0.0.0.0/0 and ::/0 are refused.",
+  },
+  adminSsh: {
+    type: "boolean",
+    default: false,
+    description: "Open SSH (22/tcp) to the admin CIDRs. Off by default: SSM Session Manager is the way in.",
+  },
+  deployerPublicKey: {
+    type: "string",
+    description: "OpenSSH public key of the deployer; cloud-init installs it so the Docker provider can reach each host over SSH tunnelled through SSM. Required for the aws target.",
+  },
+  vpcCidr: {
+    type: "string",
+    default: "10.40.0.0/16",
+    description: "IPv4 CIDR of the VPC.",
+  },
+  publicSubnetCidrs: {
+    type: "array",
+    default: ["10.40.0.0/24", "10.40.1.0/24"],
+    description: "Public subnet CIDRs, one per availability zone (at least two), inside vpcCidr.",
+  },
+  privateSubnetCidrs: {
+    type: "array",
+    default: ["10.40.10.0/24", "10.40.11.0/24"],
+    description: "Private subnet CIDRs, one per availability zone (at least two), inside vpcCidr.",
+  },
+  instanceType: {
+    type: "string",
+    default: "m6i.large",
+    description: "EC2 instance type of the Docker host.",
+  },
+  rootVolumeGiB: {
+    type: "integer",
+    default: 40,
+    description: "Size of the host's encrypted gp3 root volume in GiB.",
+  },
+  dockerVersion: {
+    type: "string",
+    default: "5:28.5.2-1~debian.12~bookworm",
+    description: "Exact docker-ce package version cloud-init installs (and holds) on each host.",
+  },
+  flowLogRetentionDays: {
+    type: "integer",
+    default: 90,
+    description: "Retention of the VPC flow logs in CloudWatch Logs, in days.",
+  },
+  cloudflareZoneId: {
+    type: "string",
+    description: "Cloudflare zone id of `domain`. Required for the aws target.",
+  },
+  cloudflarePlan: {
+    type: "string",
+    default: "free",
+    description: "Cloudflare plan of the zone (free | pro | business | enterprise): bounds the WAF and rate-limit rules declared.",
+  },
+  jwtSecret: {
+    type: "string",
+    secret: true,
+    description: "HS256 secret (>= 32 bytes) the gateway verifies client tokens with. Generated when unset; set it with --secret to share it with your token issuer.",
+  },
+} as const satisfies Record<string, ConfigKey>;
+
+export type ConfigKeyName = keyof typeof CONFIG_KEYS;
+
+export const CONFIG_NAMESPACE = "rampart";

@@ -1,0 +1,221 @@
+import { z } from "zod";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, type ConfigKeyName } from "./keys";
+import { cidrContains, cidrsOverlap, isWholeInternet, parseCidr, type Cidr } from "./cidr";
+
+export const TARGETS = ["local", "aws"] as const;
+export const CLOUDFLARE_PLANS = ["free", "pro", "business", "enterprise"] as const;
+export type CloudflarePlan = (typeof CLOUDFLARE_PLANS)[number];
+
+export interface AwsSettings {
+  readonly vpcCidr: string;
+  readonly publicSubnetCidrs: readonly string[];
+  readonly privateSubnetCidrs: readonly string[];
+  readonly instanceType: string;
+  readonly rootVolumeGiB: number;
+  readonly dockerVersion: string;
+  readonly deployerPublicKey: string;
+  readonly flowLogRetentionDays: number;
+}
+
+export interface CloudflareSettings {
+  readonly zoneId: string;
+  readonly plan: CloudflarePlan;
+}
+
+/** The one validated configuration object the whole program reads. */
+export interface RampartConfig {
+  readonly target: (typeof TARGETS)[number];
+  readonly domain?: string;
+  readonly allowedOrigins: readonly string[];
+  readonly admin: { readonly cidrs: readonly string[]; readonly ssh: boolean };
+  readonly aws?: AwsSettings;
+  readonly cloudflare?: CloudflareSettings;
+  /** Plain text only until the program wraps it in `pulumi.secret`; never logged. */
+  readonly jwtSecret?: string;
+}
+
+/** Every problem of a configuration, each line naming its key. */
+export class ConfigError extends Error {
+  constructor(readonly issues: readonly string[]) {
+    super(`invalid Rampart configuration:\n${issues.map((i) => `  - ${i}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const key = (k: ConfigKeyName) => `${CONFIG_NAMESPACE}:${k}`;
+
+const hostname = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, "is not a DNS name (e.g. example.com)");
+
+const stringList = z.array(z.string().min(1, "holds an empty entry"));
+
+const rawSchema = z.object({
+  target: z.string(),
+  domain: hostname.optional(),
+  allowedOrigins: stringList,
+  adminCidrs: stringList,
+  adminSsh: z.boolean(),
+  deployerPublicKey: z
+    .string()
+    .regex(/^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/=]+( .*)?$/, "is not an OpenSSH public key")
+    .optional(),
+  vpcCidr: z.string(),
+  publicSubnetCidrs: stringList,
+  privateSubnetCidrs: stringList,
+  instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "is not an EC2 instance type (e.g. m6i.large)"),
+  rootVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(16384),
+  dockerVersion: z.string().min(1),
+  flowLogRetentionDays: z.number().int().refine((d) => [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].includes(d), "is not a CloudWatch Logs retention period (e.g. 30, 90, 365)"),
+  cloudflareZoneId: z.string().regex(/^[0-9a-f]{32}$/, "is not a Cloudflare zone id (32 hex characters)").optional(),
+  cloudflarePlan: z.string(),
+  jwtSecret: z.string().optional(),
+});
+
+export type RawConfig = z.input<typeof rawSchema>;
+
+/** Applies the defaults of the key table to whatever the stack set. */
+export function withDefaults(values: Partial<Record<ConfigKeyName, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(CONFIG_KEYS)) {
+    const v = values[name as ConfigKeyName];
+    out[name] = v !== undefined ? v : "default" in spec ? spec.default : undefined;
+  }
+  return out;
+}
+
+/**
+ * Validates a stack's configuration (defaults applied). Throws ConfigError listing every problem, each
+ * naming the key; nothing is declared before this has passed.
+ */
+export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): RampartConfig {
+  const unknown = Object.keys(values).filter((k) => !(k in CONFIG_KEYS));
+  const issues: string[] = unknown.map((k) => `${key(k as ConfigKeyName)}: unknown configuration key`);
+
+  const result = rawSchema.safeParse(withDefaults(values));
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const [name, ...rest] = issue.path;
+      const where = rest.length ? `[${rest.join(".")}]` : "";
+      const received = issue.code === "invalid_type" ? `must be a ${issue.expected}` : issue.message;
+      issues.push(`${key(String(name) as ConfigKeyName)}${where}: ${received}`);
+    }
+    throw new ConfigError(issues);
+  }
+  const raw = result.data;
+
+  if (!(TARGETS as readonly string[]).includes(raw.target)) {
+    issues.push(`${key("target")}: unknown target "${raw.target}" (expected one of: ${TARGETS.join(", ")})`);
+  }
+  if (!(CLOUDFLARE_PLANS as readonly string[]).includes(raw.cloudflarePlan)) {
+    issues.push(`${key("cloudflarePlan")}: unknown plan "${raw.cloudflarePlan}" (expected one of: ${CLOUDFLARE_PLANS.join(", ")})`);
+  }
+
+  const admin = checkCidrList("adminCidrs", raw.adminCidrs, issues);
+  for (const c of admin) {
+    if (isWholeInternet(c)) {
+      issues.push(`${key("adminCidrs")}: ${c.text} would open admin ports to the whole internet; list the operators' own networks`);
+    }
+  }
+  if (raw.adminSsh && raw.adminCidrs.length === 0) {
+    issues.push(`${key("adminSsh")}: SSH is enabled but ${key("adminCidrs")} is empty; nobody could reach it`);
+  }
+
+  for (const [i, origin] of raw.allowedOrigins.entries()) {
+    const problem = originProblem(origin);
+    if (problem) issues.push(`${key("allowedOrigins")}[${i}]: "${origin}" ${problem}`);
+  }
+
+  if (raw.jwtSecret !== undefined && Buffer.byteLength(raw.jwtSecret, "utf8") < 32) {
+    issues.push(`${key("jwtSecret")}: must be at least 32 bytes for HS256`);
+  }
+
+  const isAws = raw.target === "aws";
+  if (isAws) {
+    if (!raw.domain) issues.push(`${key("domain")}: required for the aws target`);
+    if (!raw.cloudflareZoneId) issues.push(`${key("cloudflareZoneId")}: required for the aws target`);
+    if (!raw.deployerPublicKey) issues.push(`${key("deployerPublicKey")}: required for the aws target`);
+    checkNetwork(raw.vpcCidr, raw.publicSubnetCidrs, raw.privateSubnetCidrs, issues);
+  }
+
+  if (issues.length) throw new ConfigError(issues);
+
+  return {
+    target: raw.target as RampartConfig["target"],
+    domain: raw.domain?.toLowerCase(),
+    allowedOrigins: raw.allowedOrigins,
+    admin: { cidrs: admin.map((c) => c.text), ssh: raw.adminSsh },
+    jwtSecret: raw.jwtSecret,
+    ...(isAws
+      ? {
+          aws: {
+            vpcCidr: raw.vpcCidr,
+            publicSubnetCidrs: raw.publicSubnetCidrs,
+            privateSubnetCidrs: raw.privateSubnetCidrs,
+            instanceType: raw.instanceType,
+            rootVolumeGiB: raw.rootVolumeGiB,
+            dockerVersion: raw.dockerVersion,
+            deployerPublicKey: raw.deployerPublicKey!,
+            flowLogRetentionDays: raw.flowLogRetentionDays,
+          },
+          cloudflare: { zoneId: raw.cloudflareZoneId!, plan: raw.cloudflarePlan as CloudflarePlan },
+        }
+      : {}),
+  };
+}
+
+function checkCidrList(name: ConfigKeyName, list: readonly string[], issues: string[]): Cidr[] {
+  const parsed: Cidr[] = [];
+  for (const [i, text] of list.entries()) {
+    try {
+      parsed.push(parseCidr(text));
+    } catch (e) {
+      issues.push(`${key(name)}[${i}]: ${(e as Error).message}`);
+    }
+  }
+  return parsed;
+}
+
+function checkNetwork(vpcText: string, publicList: readonly string[], privateList: readonly string[], issues: string[]): void {
+  let vpc: Cidr | undefined;
+  try {
+    vpc = parseCidr(vpcText);
+    if (vpc.family !== "ipv4") issues.push(`${key("vpcCidr")}: must be an IPv4 CIDR`);
+    else if (vpc.prefix < 16 || vpc.prefix > 24) issues.push(`${key("vpcCidr")}: prefix /${vpc.prefix} is outside what AWS allows (/16 to /24)`);
+  } catch (e) {
+    issues.push(`${key("vpcCidr")}: ${(e as Error).message}`);
+  }
+  const subnets: Array<{ name: ConfigKeyName; index: number; cidr: Cidr }> = [];
+  for (const name of ["publicSubnetCidrs", "privateSubnetCidrs"] as const) {
+    const list = name === "publicSubnetCidrs" ? publicList : privateList;
+    if (list.length < 2) issues.push(`${key(name)}: needs at least two subnets (one per availability zone)`);
+    checkCidrList(name, list, issues).forEach((cidr, index) => {
+      subnets.push({ name, index, cidr });
+      if (vpc && vpc.family === "ipv4" && !cidrContains(vpc, cidr)) {
+        issues.push(`${key(name)}[${index}]: ${cidr.text} is not inside ${key("vpcCidr")} ${vpc.text}`);
+      }
+    });
+  }
+  for (let i = 0; i < subnets.length; i++) {
+    for (let j = i + 1; j < subnets.length; j++) {
+      const a = subnets[i]!;
+      const b = subnets[j]!;
+      if (cidrsOverlap(a.cidr, b.cidr)) {
+        issues.push(`${key(a.name)}[${a.index}]: ${a.cidr.text} overlaps ${key(b.name)}[${b.index}] ${b.cidr.text}`);
+      }
+    }
+  }
+}
+
+function originProblem(origin: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return "is not an origin (expected scheme://host[:port])";
+  }
+  if (url.origin !== origin) return `is not an exact origin (did you mean "${url.origin}"?)`;
+  const local = url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]";
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && local)) return "must use https (http only for localhost)";
+  return undefined;
+}

@@ -1,0 +1,70 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** A resource as the plan reports it (DESIGN §6). Secret values are masked. */
+export interface PlanResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent?: string;
+  inputs: Record<string, unknown>;
+}
+
+// Markers of Pulumi's wire format (sdk/nodejs/runtime/rpc.ts).
+const SPECIAL_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export const SECRET_MASK = "[secret]";
+
+/** Turns a serialized property value into plain JSON, masking secrets and naming references by URN. */
+export function maskWireValue(v: unknown): unknown {
+  if (v === UNKNOWN) return "[unknown]";
+  if (Array.isArray(v)) return v.map(maskWireValue);
+  if (v && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    const sig = o[SPECIAL_SIG];
+    if (sig === SECRET_SIG) return SECRET_MASK;
+    if (sig === RESOURCE_SIG) return o.urn;
+    if (sig === OUTPUT_SIG) return o.secret ? SECRET_MASK : maskWireValue(o.value);
+    if (sig !== undefined) return "[asset]";
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, maskWireValue(x)]));
+  }
+  return v;
+}
+
+interface Request {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+interface MockMonitorLike {
+  newUrn(parent: string, type: string, name: string): string;
+  registerResource(req: Request, callback: (...args: unknown[]) => void): unknown;
+}
+
+/**
+ * Records every resource registration as the engine would receive it: with its parent and with secret
+ * inputs still marked as secret (the mocks' own view has them unwrapped). Call after setMocks.
+ */
+export function captureRegistrations(): PlanResource[] {
+  const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike | undefined;
+  if (!monitor || typeof monitor.newUrn !== "function") throw new Error("captureRegistrations: mocks are not set");
+  const resources: PlanResource[] = [];
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    const parent = req.getParent() || undefined;
+    resources.push({
+      urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
+      type: req.getType(),
+      name: req.getName(),
+      ...(parent ? { parent } : {}),
+      inputs: maskWireValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+    });
+    return register(req, callback);
+  };
+  return resources;
+}

@@ -1,0 +1,63 @@
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { INVOKE_FIXTURES } from "./fixtures";
+
+/**
+ * Pulumi mocks for the offline plan: every resource's state is its inputs plus the outputs consumers
+ * read (addresses, ARNs, generated values). Generated values are deterministic per resource name and
+ * marked as mock values, so a plan is reproducible and never mistaken for real material.
+ */
+const digest = (s: string) => createHash("sha256").update(s).digest("hex");
+
+const mockPem = (kind: string, name: string) =>
+  `-----BEGIN ${kind}-----\nMOCK${Buffer.from(digest(name)).toString("base64").slice(0, 60)}\n-----END ${kind}-----\n`;
+
+type Computed = (name: string, inputs: Record<string, unknown>) => Record<string, unknown>;
+
+let hostCounter = 0;
+
+const COMPUTED: Record<string, Computed> = {
+  "aws:ec2/instance:Instance": () => ({ privateIp: `10.40.0.${10 + hostCounter++}`, arn: "arn:aws:ec2:eu-west-1:123456789012:instance/mock" }),
+  "aws:ec2/eip:Eip": () => ({ publicIp: `203.0.113.${10 + hostCounter}`, allocationId: "eipalloc-mock" }),
+  "random:index/randomPassword:RandomPassword": (name, inputs) => ({
+    result: digest(`password:${name}`).repeat(4).slice(0, Number(inputs.length ?? 32)),
+    bcryptHash: "$2a$10$mock",
+  }),
+  "random:index/randomBytes:RandomBytes": (name, inputs) => {
+    const bytes = Buffer.from(digest(`bytes:${name}`).repeat(8), "hex").subarray(0, Number(inputs.length ?? 32));
+    return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
+  },
+  "random:index/randomString:RandomString": (name, inputs) => ({ result: digest(`string:${name}`).repeat(4).slice(0, Number(inputs.length ?? 16)) }),
+  "random:index/randomId:RandomId": (name) => ({ hex: digest(`id:${name}`).slice(0, 16), b64Url: digest(`id:${name}`).slice(0, 11) }),
+  "tls:index/privateKey:PrivateKey": (name) => ({
+    privateKeyPem: mockPem("PRIVATE KEY", name),
+    privateKeyOpenssh: mockPem("OPENSSH PRIVATE KEY", name),
+    publicKeyPem: mockPem("PUBLIC KEY", name),
+    publicKeyOpenssh: `ssh-ed25519 MOCK${digest(name).slice(0, 40)}`,
+  }),
+  "tls:index/selfSignedCert:SelfSignedCert": (name) => ({ certPem: mockPem("CERTIFICATE", name) }),
+  "tls:index/locallySignedCert:LocallySignedCert": (name) => ({ certPem: mockPem("CERTIFICATE", name) }),
+  "tls:index/certRequest:CertRequest": (name) => ({ certRequestPem: mockPem("CERTIFICATE REQUEST", name) }),
+  "cloudflare:index/originCaCertificate:OriginCaCertificate": (name) => ({ certificate: mockPem("CERTIFICATE", name) }),
+};
+
+export function planMocks(): pulumi.runtime.Mocks {
+  hostCounter = 0;
+  return {
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+      const computed = COMPUTED[args.type]?.(args.name, args.inputs) ?? {};
+      const id = args.inputs.name && typeof args.inputs.name === "string" ? `${args.inputs.name}-id` : `${args.name}-id`;
+      return {
+        id,
+        state: { arn: `arn:mock:${args.type}:${args.name}`, ...args.inputs, ...computed },
+      };
+    },
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+      const fixture = INVOKE_FIXTURES[args.token];
+      if (!fixture) {
+        throw new Error(`offline plan: no fixture for provider function ${args.token} (add one to infra/plan/fixtures.ts)`);
+      }
+      return fixture(args.inputs as Record<string, unknown>);
+    },
+  };
+}
