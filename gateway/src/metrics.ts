@@ -1,0 +1,31 @@
+/** Prometheus metrics (DESIGN §5 names), on a registry of our own so several instances can share a process. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  readonly authFailures: Counter<"reason">;
+  readonly rateLimitHits: Counter<"scope">;
+  readonly activeConnections: Gauge;
+  readonly messages: Counter;
+  readonly messageDuration: Histogram;
+  readonly hmacFailures: Counter<"reason">;
+}
+
+export function createMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    authFailures: new Counter({ name: "auth_failures_total", help: "WebSocket authentication failures", labelNames: ["reason"], registers: [registry] }),
+    rateLimitHits: new Counter({ name: "rate_limit_hits_total", help: "Requests refused by a rate limit or cap", labelNames: ["scope"], registers: [registry] }),
+    activeConnections: new Gauge({ name: "active_connections", help: "Open WebSocket connections on this instance", registers: [registry] }),
+    messages: new Counter({ name: "messages_total", help: "Room messages accepted (WebSocket and device API)", registers: [registry] }),
+    messageDuration: new Histogram({
+      name: "message_processing_duration_seconds",
+      help: "Time from receiving a room message to handing it to fan-out",
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers: [registry],
+    }),
+    hmacFailures: new Counter({ name: "hmac_failures_total", help: "Device API requests refused by signature checks", labelNames: ["reason"], registers: [registry] }),
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Room membership on this instance and fan-out to every instance. With Redis each room is a pub/sub
+ * channel that an instance subscribes to while it has members there; without Redis (or while it is
+ * away) messages reach this instance's members only.
+ */
+import type { SharedRedis } from "../limits/redis.js";
+import type { GatewayLog } from "../log.js";
+
+export interface RoomMember {
+  deliver(payload: string): void;
+}
+
+export interface RoomHub {
+  join(room: string, member: RoomMember): Promise<void>;
+  leave(room: string, member: RoomMember): void;
+  /** Send an already-serialised frame to every member of the room, on every instance. */
+  publish(room: string, payload: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const channel = (room: string) => `rampart:room:${room}`;
+
+export function createRoomHub(redis: SharedRedis | undefined, log: GatewayLog): RoomHub {
+  const rooms = new Map<string, Set<RoomMember>>();
+  const subscribed = new Set<string>();
+
+  const deliverLocally = (room: string, payload: string) => {
+    const members = rooms.get(room);
+    if (members) for (const m of members) m.deliver(payload);
+  };
+
+  const onChannelMessage = (payload: string, ch: string) => deliverLocally(ch.slice("rampart:room:".length), payload);
+
+  const subscribe = async (room: string) => {
+    if (!redis || subscribed.has(room) || !redis.subscriber.isReady) return;
+    try {
+      await redis.subscriber.subscribe(channel(room), onChannelMessage);
+      subscribed.add(room);
+    } catch (err) {
+      log.warn("room subscribe failed; room is local-only until redis returns", { error: (err as Error).message });
+    }
+  };
+
+  // Rooms joined during an outage get their channel once Redis is back.
+  redis?.subscriber.on("ready", () => {
+    for (const room of rooms.keys()) void subscribe(room);
+  });
+
+  return {
+    async join(room, member) {
+      let members = rooms.get(room);
+      if (!members) rooms.set(room, (members = new Set()));
+      members.add(member);
+      await subscribe(room);
+    },
+    leave(room, member) {
+      const members = rooms.get(room);
+      if (!members) return;
+      members.delete(member);
+      if (members.size > 0) return;
+      rooms.delete(room);
+      if (redis && subscribed.delete(room)) redis.subscriber.unsubscribe(channel(room), onChannelMessage).catch(() => undefined);
+    },
+    async publish(room, payload) {
+      if (!redis || !redis.client.isReady) return deliverLocally(room, payload);
+      // Our own subscription echoes the message back to our members; if it is not live, deliver here.
+      const viaChannel = subscribed.has(room) && redis.subscriber.isReady;
+      try {
+        await redis.client.publish(channel(room), payload);
+        if (!viaChannel) deliverLocally(room, payload);
+      } catch {
+        deliverLocally(room, payload);
+      }
+    },
+    async close() {
+      rooms.clear();
+      subscribed.clear();
+    },
+  };
+}

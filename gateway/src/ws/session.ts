@@ -1,0 +1,313 @@
+/**
+ * One WebSocket connection: authentication by first frame, then join/leave/message/reauth
+ * (DESIGN §5 table). Clients only ever see generic error codes; the reasons go to the log.
+ */
+import { WebSocket, type RawData } from "ws";
+import { AuthError, mayJoin, type Identity } from "../auth/jwt.js";
+import type { Lease } from "../limits/connection-caps.js";
+import { isLimitResult } from "../limits/limiters.js";
+import { liveKitToken } from "../livekit.js";
+import { turnCredentials } from "../turn.js";
+import type { SessionContext } from "./context.js";
+import type { RoomMember } from "./rooms.js";
+import { authFrame, clientFrame, CloseCode, errorFrame, messageFrame, parseJson, type ClientFrame, type ErrorCode } from "./protocol.js";
+
+type State = "awaiting_auth" | "authenticating" | "open" | "closing" | "closed";
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Frames a client may pipeline behind its auth frame before the verdict. */
+const MAX_QUEUED_BEFORE_AUTH = 8;
+
+export class Session implements RoomMember {
+  private state: State = "awaiting_auth";
+  private identity: Identity | undefined;
+  private userLease: Lease | undefined;
+  private authTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private queued: (RawData | undefined)[] | undefined;
+  private joined: Set<string> | undefined;
+  private slowSince = 0;
+  alive = true;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    readonly ws: WebSocket,
+    readonly ip: string,
+    private readonly ipLease: Lease,
+    private readonly onClosed: (session: Session) => void,
+  ) {
+    this.authTimer = setTimeout(this.onAuthTimeout, ctx.config.authTimeoutMs);
+    ws.on("message", this.onMessage);
+    ws.on("close", this.onClose);
+    ws.on("error", this.onError);
+    ws.on("pong", this.onPong);
+  }
+
+  /** Fan-out delivery. A client whose buffer stays over the bound is cut off (backpressure). */
+  deliver(payload: string): void {
+    const ws = this.ws;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount > this.ctx.config.maxBufferedBytes) {
+      const now = Date.now();
+      if (this.slowSince === 0) this.slowSince = now;
+      else if (now - this.slowSince >= this.ctx.config.slowConsumerMs) this.dropSlowConsumer();
+      return;
+    }
+    this.slowSince = 0;
+    ws.send(payload);
+  }
+
+  /** Called by the heartbeat sweep: the slow-consumer bound holds even when no new messages arrive. */
+  checkBackpressure(now: number): void {
+    if (this.slowSince !== 0 && this.ws.bufferedAmount > this.ctx.config.maxBufferedBytes && now - this.slowSince >= this.ctx.config.slowConsumerMs) {
+      this.dropSlowConsumer();
+    }
+  }
+
+  get userId(): string | undefined {
+    return this.identity?.userId;
+  }
+
+  private dropSlowConsumer(): void {
+    this.ctx.log.warn("slow consumer disconnected", { ip: this.ip, userId: this.identity?.userId, buffered: this.ws.bufferedAmount });
+    this.ctx.metrics.rateLimitHits.inc({ scope: "backpressure" });
+    this.ws.terminate();
+  }
+
+  private readonly onPong = () => {
+    this.alive = true;
+  };
+
+  private readonly onAuthTimeout = () => {
+    this.authTimer = undefined;
+    if (this.state !== "awaiting_auth" && this.state !== "authenticating") return;
+    this.ctx.metrics.authFailures.inc({ reason: "timeout" });
+    this.ctx.log.security("auth_timeout", this.ip, { timeoutMs: this.ctx.config.authTimeoutMs });
+    this.close(CloseCode.AUTH_TIMEOUT, "authentication timeout");
+  };
+
+  private readonly onMessage = (data: RawData, isBinary: boolean) => {
+    switch (this.state) {
+      case "closing":
+      case "closed":
+        return;
+      case "awaiting_auth":
+        return this.onFirstFrame(data, isBinary);
+      case "authenticating":
+        // Frames that arrived in the same read as the auth frame: keep them for after the verdict.
+        this.queued ??= [];
+        if (this.queued.length >= MAX_QUEUED_BEFORE_AUTH) return this.refuse("RATE_LIMITED", CloseCode.RATE_LIMITED, "queue");
+        this.queued.push(isBinary ? undefined : data);
+        return;
+      case "open":
+        if (isBinary) return void this.dispatch(undefined);
+        return void this.dispatch(data);
+    }
+  };
+
+  private onFirstFrame(data: RawData, isBinary: boolean): void {
+    const frame = isBinary ? undefined : authFrame.safeParse(parseJson(data.toString()));
+    if (!frame?.success) {
+      this.ctx.metrics.authFailures.inc({ reason: "auth_required" });
+      this.ctx.log.security("auth_failed", this.ip, { reason: "auth_required" });
+      void this.ctx.anomaly.record("failed_auth", "ip", this.ip, this.ip);
+      return this.refuse("AUTH_REQUIRED", CloseCode.AUTH_FAILED, "authentication required");
+    }
+    this.state = "authenticating";
+    void this.authenticate(frame.data.token);
+  }
+
+  private async authenticate(token: string): Promise<void> {
+    let identity: Identity;
+    try {
+      identity = await this.ctx.verifyToken(token);
+    } catch (err) {
+      return this.authFailed(err);
+    }
+    if (this.done) return;
+    const { config, anomaly, caps, log, metrics } = this.ctx;
+
+    const blockedMs = await anomaly.blockedFor("user", identity.userId);
+    if (this.done) return;
+    if (blockedMs > 0) {
+      metrics.rateLimitHits.inc({ scope: "user_blocked" });
+      log.security("rate_limited", this.ip, { scope: "user_blocked", userId: identity.userId });
+      return this.refuse("RATE_LIMITED", CloseCode.RATE_LIMITED, "blocked");
+    }
+
+    const lease = await caps.acquire(`user:${identity.userId}`, config.maxConnPerUser);
+    if (this.done) return lease?.release();
+    if (!lease) {
+      metrics.rateLimitHits.inc({ scope: "conn_user" });
+      log.security("conn_cap", this.ip, { scope: "user", userId: identity.userId, limit: config.maxConnPerUser });
+      return this.refuse("RATE_LIMITED", CloseCode.RATE_LIMITED, "too many connections");
+    }
+
+    clearTimeout(this.authTimer);
+    this.authTimer = undefined;
+    this.userLease = lease;
+    this.identity = identity;
+    this.state = "open";
+    this.scheduleExpiry();
+    this.send(JSON.stringify({ type: "auth_ok", userId: identity.userId, expiresAt: identity.expiresAt }));
+
+    const queued = this.queued;
+    this.queued = undefined;
+    if (queued) for (const data of queued) await this.dispatch(data);
+  }
+
+  private authFailed(err: unknown): void {
+    if (this.done) return;
+    const reason = err instanceof AuthError ? err.reason : "error";
+    if (!(err instanceof AuthError)) this.ctx.log.error("token verification error", { error: (err as Error).message });
+    this.ctx.metrics.authFailures.inc({ reason });
+    this.ctx.log.security("auth_failed", this.ip, { reason, ...(this.identity ? { userId: this.identity.userId } : {}) });
+    void this.ctx.anomaly.record("failed_auth", "ip", this.ip, this.ip);
+    this.refuse("AUTH_FAILED", CloseCode.AUTH_FAILED, "authentication failed");
+  }
+
+  private scheduleExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    const delay = this.identity!.expiresAt * 1000 - Date.now();
+    this.expiryTimer = setTimeout(this.onExpiryTimer, Math.max(0, Math.min(delay, MAX_TIMER_MS)));
+  }
+
+  private readonly onExpiryTimer = () => {
+    if (this.state !== "open" || !this.identity) return;
+    if (Date.now() < this.identity.expiresAt * 1000) return this.scheduleExpiry();
+    this.close(CloseCode.TOKEN_EXPIRED, "token expired");
+  };
+
+  /** Every frame after authentication counts against MSG_PER_MINUTE, valid or not. */
+  private async dispatch(data: RawData | undefined): Promise<void> {
+    const identity = this.identity!;
+    const started = performance.now();
+    try {
+      await this.ctx.frameLimiter.consume(`user:${identity.userId}`);
+    } catch (rejection) {
+      if (isLimitResult(rejection)) return this.flooded();
+    }
+    if (this.state !== "open") return;
+    const frame = data === undefined ? undefined : clientFrame.safeParse(parseJson(data.toString()));
+    if (!frame?.success) return this.send(errorFrame("BAD_REQUEST"));
+    await this.handle(frame.data, started);
+  }
+
+  private async handle(frame: ClientFrame, started: number): Promise<void> {
+    switch (frame.type) {
+      case "message":
+        return this.onRoomMessage(frame.room, frame.text, started);
+      case "join":
+        return this.onJoin(frame.room);
+      case "leave":
+        return this.onLeave(frame.room);
+      case "reauth":
+        return this.onReauth(frame.token);
+    }
+  }
+
+  private async onRoomMessage(room: string, text: string, started: number): Promise<void> {
+    const { userId } = this.identity!;
+    if (!this.joined?.has(room)) return this.send(errorFrame("FORBIDDEN"));
+    if (await this.ctx.anomaly.record("bulk_messages", "user", userId, this.ip)) {
+      return this.refuse("RATE_LIMITED", CloseCode.RATE_LIMITED, "rate limited");
+    }
+    if (this.state !== "open") return;
+    this.ctx.metrics.messages.inc();
+    await this.ctx.rooms.publish(room, messageFrame(room, userId, text, Date.now()));
+    this.ctx.metrics.messageDuration.observe((performance.now() - started) / 1000);
+  }
+
+  private async onJoin(room: string): Promise<void> {
+    const identity = this.identity!;
+    const { config, anomaly, rooms } = this.ctx;
+    if (!mayJoin(identity, room)) return this.send(errorFrame("FORBIDDEN"));
+    if (!this.joined?.has(room) && (this.joined?.size ?? 0) >= config.maxRoomsPerConnection) return this.send(errorFrame("FORBIDDEN"));
+    if (await anomaly.record("room_hopping", "user", identity.userId, this.ip)) {
+      return this.refuse("RATE_LIMITED", CloseCode.RATE_LIMITED, "rate limited");
+    }
+    if (this.state !== "open") return;
+    (this.joined ??= new Set()).add(room);
+    await rooms.join(room, this);
+    const livekit = config.livekit
+      ? { url: config.livekit.url, token: await liveKitToken(config.livekit, identity.userId, room, identity.expiresAt) }
+      : null;
+    const iceServers = config.turn ? [turnCredentials(config.turn, identity.userId, identity.expiresAt)] : [];
+    if (this.state !== "open" || !this.joined.has(room)) return;
+    this.send(JSON.stringify({ type: "joined", room, livekit, iceServers }));
+  }
+
+  private onLeave(room: string): void {
+    if (this.joined?.delete(room)) this.ctx.rooms.leave(room, this);
+    this.send(JSON.stringify({ type: "left", room }));
+  }
+
+  private async onReauth(token: string): Promise<void> {
+    let identity: Identity;
+    try {
+      identity = await this.ctx.verifyToken(token);
+    } catch (err) {
+      return this.authFailed(err);
+    }
+    if (this.state !== "open") return;
+    if (identity.userId !== this.identity!.userId) {
+      return this.authFailed(new AuthError("claims"));
+    }
+    this.identity = identity;
+    // The new token may grant fewer rooms: leave the ones it no longer covers.
+    for (const room of this.joined ?? []) {
+      if (!mayJoin(identity, room)) this.onLeave(room);
+    }
+    this.scheduleExpiry();
+    this.send(JSON.stringify({ type: "reauth_ok", expiresAt: identity.expiresAt }));
+  }
+
+  private flooded(): void {
+    if (this.done) return;
+    this.ctx.metrics.rateLimitHits.inc({ scope: "message" });
+    this.ctx.log.security("rate_limited", this.ip, { scope: "message", userId: this.identity?.userId, limit: this.ctx.config.msgPerMinute });
+    this.refuse("RATE_LIMITED", CloseCode.RATE_LIMITED, "rate limited");
+  }
+
+  private readonly onError = (err: Error & { code?: string }) => {
+    if (err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
+      this.ctx.metrics.rateLimitHits.inc({ scope: "message_size" });
+      this.ctx.log.security("message_too_big", this.ip, { limit: this.ctx.config.maxMessageBytes, ...(this.identity ? { userId: this.identity.userId } : {}) });
+      return; // ws closes with 1009 itself
+    }
+    this.ctx.log.warn("websocket protocol error", { ip: this.ip, code: err.code ?? "unknown" });
+  };
+
+  private readonly onClose = () => {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    clearTimeout(this.authTimer);
+    clearTimeout(this.expiryTimer);
+    this.queued = undefined;
+    for (const room of this.joined ?? []) this.ctx.rooms.leave(room, this);
+    this.joined = undefined;
+    this.userLease?.release();
+    this.ipLease.release();
+    this.onClosed(this);
+  };
+
+  private send(payload: string): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(payload);
+  }
+
+  private refuse(code: ErrorCode, closeCode: number, reason: string): void {
+    this.send(errorFrame(code));
+    this.close(closeCode, reason);
+  }
+
+  /** Close with a code; nothing more from this client is processed while the close handshake runs. */
+  close(code: number, reason: string): void {
+    if (this.done) return;
+    this.state = "closing";
+    this.ws.close(code, reason);
+  }
+
+  private get done(): boolean {
+    return this.state === "closing" || this.state === "closed";
+  }
+}
