@@ -1,0 +1,133 @@
+/**
+ * Runs Pulumi programs under the mock runtime and captures every registered resource's inputs.
+ *
+ * Secret inputs arrive from the mock monitor wrapped as `{ [sigKey]: secretSig, value }`; `isSecretValue`
+ * recognises them and `reveal` strips the wrapper so assertions can read the values.
+ *
+ * The real-Docker suite (test/containers/) uses `captureContainers` to obtain the exact
+ * `docker:index/container:Container` inputs a component declares and runs them on an engine.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import { captureRegistrations, type PlanResource } from "../../../infra/plan/capture";
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface CapturedResource {
+  readonly type: string;
+  readonly name: string;
+  /** Inputs as the mock monitor deserialises them (secretness pushed up to the enclosing array). */
+  readonly inputs: Record<string, unknown>;
+}
+
+/** Inputs as the engine receives them, with each secret leaf replaced by "[secret]" (the plan's view). */
+export function maskedInputs(r: CapturedResource): Record<string, unknown> {
+  const found = wire.find((w) => w.type === r.type && w.name === r.name);
+  if (!found) throw new Error(`no wire registration for ${r.type} ${r.name}`);
+  return found.inputs;
+}
+
+let wire: PlanResource[] = [];
+
+export function isSecretValue(v: unknown): boolean {
+  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Deep copy with every secret wrapper replaced by its value. */
+export function reveal<T = unknown>(v: unknown): T {
+  if (isSecretValue(v)) return reveal((v as { value: unknown }).value);
+  if (Array.isArray(v)) return v.map((e) => reveal(e)) as T;
+  if (typeof v === "object" && v !== null) {
+    return Object.fromEntries(Object.entries(v).map(([k, e]) => [k, reveal(e)])) as T;
+  }
+  return v as T;
+}
+
+const FAKE_PEM = (label: string, seed: string) =>
+  `-----BEGIN ${label}-----\n${createHash("sha256").update(seed).digest("base64")}\n-----END ${label}-----\n`;
+
+/** Outputs the providers would compute, for the resource types Rampart's containers use. */
+function computedState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  switch (type) {
+    case "random:index/randomPassword:RandomPassword":
+    case "random:index/randomString:RandomString": {
+      const length = typeof inputs.length === "number" ? inputs.length : 32;
+      const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+      const digest = createHash("sha512").update(name).digest();
+      const result = Array.from({ length }, (_, i) => alphabet[digest[i % digest.length]! % alphabet.length]).join("");
+      return { result };
+    }
+    case "tls:index/privateKey:PrivateKey":
+      return { privateKeyPem: FAKE_PEM("PRIVATE KEY", name), publicKeyPem: FAKE_PEM("PUBLIC KEY", name) };
+    case "tls:index/selfSignedCert:SelfSignedCert":
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      return { certPem: FAKE_PEM("CERTIFICATE", name) };
+    case "tls:index/certRequest:CertRequest":
+      return { certRequestPem: FAKE_PEM("CERTIFICATE REQUEST", name) };
+    case "docker:index/image:Image":
+      return { repoDigest: `${String(inputs.imageName).split(":")[0]}@sha256:${createHash("sha256").update(name).digest("hex")}` };
+    default:
+      return {};
+  }
+}
+
+let captured: CapturedResource[] = [];
+
+/** Installs the mocks once per test file (Pulumi's runtime is process-global). */
+export async function installMocks(stack = "unit"): Promise<void> {
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        captured.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
+        const state = { ...reveal<Record<string, unknown>>(args.inputs), ...computedState(args.type, args.name, args.inputs) };
+        return { id: `${args.name}-id`, state };
+      },
+      call(args) {
+        return reveal<Record<string, unknown>>(args.inputs);
+      },
+    },
+    "rampart",
+    stack,
+    false,
+  );
+  wire = captureRegistrations();
+}
+
+// Internal, but the documented way to let every queued registration reach the mock monitor.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
+/** Runs `build`, waits for every registration, and returns the resources it registered. */
+export async function capture(build: () => unknown): Promise<CapturedResource[]> {
+  captured = [];
+  wire.length = 0;
+  const built = build();
+  await settings.waitForRPCs();
+  // Outputs resolve asynchronously after registration; let them settle, then drain again.
+  await new Promise((r) => setTimeout(r, 0));
+  await settings.waitForRPCs();
+  void built;
+  return captured;
+}
+
+export function containersOf(resources: readonly CapturedResource[]): CapturedResource[] {
+  return resources.filter((r) => r.type === "docker:index/container:Container");
+}
+
+/** The docker.Container inputs (secrets revealed) of each container, keyed by resource name. */
+export async function captureContainers(build: () => unknown): Promise<Map<string, Record<string, unknown>>> {
+  const resources = await capture(build);
+  return new Map(containersOf(resources).map((r) => [r.name, reveal<Record<string, unknown>>(r.inputs)]));
+}
+
+/**
+ * The error an Output's apply chain fails with (or undefined). Every internal promise of the Output is
+ * awaited so a failing chain is not reported as an unhandled rejection.
+ */
+export async function outputError(o: pulumi.Output<unknown>): Promise<Error | undefined> {
+  const internal = o as unknown as { isKnown: Promise<boolean>; isSecret: Promise<boolean>; promise(): Promise<unknown> };
+  const results = await Promise.allSettled([internal.isKnown, internal.isSecret, internal.promise()]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  return failed ? (failed.reason as Error) : undefined;
+}
