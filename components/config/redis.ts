@@ -226,11 +226,12 @@ export function livekitAclUser(passwordSha256: string): RedisAclUser {
     keys: LIVEKIT_KEY_PATTERNS.map((p) => `~${p}`),
     channels: ["*"],
     commands: [
-      ...CONNECTION_COMMANDS,
       "+@read", "+@write", "+@hash", "+@string", "+@set", "+@list", "+@sortedset",
       "+@pubsub", "+@transaction", "+eval", "+evalsha", "+script|load", "+script|exists",
-      // Categories above include a few admin-ish commands: take them away again.
+      // The categories above include admin-ish commands: take them away again, then add the connection
+      // commands last (CLIENT SETINFO is itself in @admin/@dangerous).
       "-@dangerous", "-@admin", "-flushall", "-flushdb", "-keys", "-migrate", "-restore", "-sort", "-sort_ro", "-scan",
+      ...CONNECTION_COMMANDS,
     ],
   };
 }
