@@ -68,3 +68,13 @@ export function captureRegistrations(): PlanResource[] {
   };
   return resources;
 }
+
+/**
+ * Waits until every resource registration has reached the monitor, as the language host does before it
+ * reports a program finished (runInPulumiStack alone returns before outputs-dependent registrations).
+ */
+export async function waitForRegistrations(): Promise<void> {
+  const settings = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+  if (typeof settings.waitForRPCs !== "function") throw new Error("this @pulumi/pulumi has no waitForRPCs");
+  await settings.waitForRPCs();
+}

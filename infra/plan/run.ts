@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { captureRegistrations, type PlanResource } from "./capture";
+import { captureRegistrations, waitForRegistrations, type PlanResource } from "./capture";
 import { planMocks } from "./mocks";
 import { readStackConfig } from "./stack-config";
 import { rampart } from "../program";
@@ -37,7 +37,7 @@ export async function runPlan(projectDir: string, stack: string, evaluate: Polic
   process.on("unhandledRejection", onRejection);
   try {
     await pulumi.runtime.runInPulumiStack(rampart);
-    await new Promise((r) => setImmediate(r));
+    await waitForRegistrations();
   } finally {
     process.off("unhandledRejection", onRejection);
   }

@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 // Unit, policy and real-server tests. Container tests need a Docker engine and run on their own
-// (`npm run test:containers`, vitest.containers.config.ts).
+// (`npm run test:containers`, vitest.containers.config.mts).
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],

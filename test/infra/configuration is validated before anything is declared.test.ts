@@ -1,0 +1,129 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "../../infra/config";
+
+const aws = {
+  target: "aws",
+  domain: "example.com",
+  cloudflareZoneId: "023e105f4ecef8ad9ca31a8372d0c353",
+  deployerPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKm0Q8l6P3a3nE2qGwN4aX6x8c2fUuQzvF1yWq9mS7hT deployer",
+  adminCidrs: ["198.51.100.0/24"],
+};
+
+function issuesOf(values: Record<string, unknown>): string[] {
+  try {
+    parseConfig(values);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return [...(e as ConfigError).issues];
+  }
+  throw new Error("configuration was accepted");
+}
+
+describe("configuration validation", () => {
+  it("accepts the embedded local default with no keys set", () => {
+    const c = parseConfig({});
+    expect(c.target).toBe("local");
+    expect(c.aws).toBeUndefined();
+    expect(c.admin).toEqual({ cidrs: [], ssh: false });
+  });
+
+  it("accepts a complete aws configuration and applies network defaults", () => {
+    const c = parseConfig(aws);
+    expect(c.aws?.vpcCidr).toBe("10.40.0.0/16");
+    expect(c.aws?.publicSubnetCidrs).toHaveLength(2);
+    expect(c.cloudflare).toEqual({ zoneId: aws.cloudflareZoneId, plan: "free" });
+  });
+
+  it("refuses an unknown target, naming the key and the choices", () => {
+    expect(issuesOf({ target: "gcp" })).toEqual(['rampart:target: unknown target "gcp" (expected one of: local, aws)']);
+  });
+
+  it("refuses a malformed CIDR, naming the key and index", () => {
+    expect(issuesOf({ adminCidrs: ["198.51.100.0/24", "10.0.0.300/8"] })).toEqual([
+      'rampart:adminCidrs[1]: "10.0.0.300/8" is not a CIDR (expected e.g. 203.0.113.0/24 or 2001:db8::/48)',
+    ]);
+  });
+
+  it("refuses a CIDR with host bits set and says which network was meant", () => {
+    expect(issuesOf({ adminCidrs: ["198.51.100.7/24"] })).toEqual([
+      'rampart:adminCidrs[0]: "198.51.100.7/24" has host bits set; the network is 198.51.100.0/24',
+    ]);
+  });
+
+  it.each(["0.0.0.0/0", "::/0"])("refuses the admin CIDR %s (admin ports open to the world)", (cidr) => {
+    expect(issuesOf({ adminCidrs: [cidr] })).toEqual([
+      `rampart:adminCidrs: ${cidr} would open admin ports to the whole internet; list the operators' own networks`,
+    ]);
+  });
+
+  it("refuses overlapping subnets", () => {
+    const issues = issuesOf({ ...aws, publicSubnetCidrs: ["10.40.0.0/24", "10.40.0.0/23"] });
+    expect(issues).toContain("rampart:publicSubnetCidrs[0]: 10.40.0.0/24 overlaps rampart:publicSubnetCidrs[1] 10.40.0.0/23");
+  });
+
+  it("refuses a public subnet overlapping a private one", () => {
+    const issues = issuesOf({ ...aws, privateSubnetCidrs: ["10.40.1.0/24", "10.40.11.0/24"] });
+    expect(issues).toContain("rampart:publicSubnetCidrs[1]: 10.40.1.0/24 overlaps rampart:privateSubnetCidrs[0] 10.40.1.0/24");
+  });
+
+  it("refuses a subnet outside the VPC", () => {
+    expect(issuesOf({ ...aws, privateSubnetCidrs: ["10.40.10.0/24", "10.41.0.0/24"] })).toEqual([
+      "rampart:privateSubnetCidrs[1]: 10.41.0.0/24 is not inside rampart:vpcCidr 10.40.0.0/16",
+    ]);
+  });
+
+  it("refuses fewer than two subnets per tier (two availability zones)", () => {
+    expect(issuesOf({ ...aws, publicSubnetCidrs: ["10.40.0.0/24"] })).toEqual([
+      "rampart:publicSubnetCidrs: needs at least two subnets (one per availability zone)",
+    ]);
+  });
+
+  it("refuses the aws target without domain, zone or deployer key, naming each", () => {
+    expect(issuesOf({ target: "aws" })).toEqual([
+      "rampart:domain: required for the aws target",
+      "rampart:cloudflareZoneId: required for the aws target",
+      "rampart:deployerPublicKey: required for the aws target",
+    ]);
+  });
+
+  it("refuses a malformed domain and zone id", () => {
+    const issues = issuesOf({ ...aws, domain: "not a domain", cloudflareZoneId: "xyz" });
+    expect(issues).toContain("rampart:domain: is not a DNS name (e.g. example.com)");
+    expect(issues).toContain("rampart:cloudflareZoneId: is not a Cloudflare zone id (32 hex characters)");
+  });
+
+  it("refuses admin SSH with nobody allowed to reach it", () => {
+    expect(issuesOf({ adminSsh: true })).toEqual([
+      "rampart:adminSsh: SSH is enabled but rampart:adminCidrs is empty; nobody could reach it",
+    ]);
+  });
+
+  it("refuses origins that are not exact https origins", () => {
+    const issues = issuesOf({ allowedOrigins: ["https://app.example.com/", "http://app.example.com", "*"] });
+    expect(issues).toEqual([
+      'rampart:allowedOrigins[0]: "https://app.example.com/" is not an exact origin (did you mean "https://app.example.com"?)',
+      'rampart:allowedOrigins[1]: "http://app.example.com" must use https (http only for localhost)',
+      'rampart:allowedOrigins[2]: "*" is not an origin (expected scheme://host[:port])',
+    ]);
+  });
+
+  it("refuses a JWT secret shorter than 32 bytes without echoing it", () => {
+    const issues = issuesOf({ jwtSecret: "short-secret" });
+    expect(issues).toEqual(["rampart:jwtSecret: must be at least 32 bytes for HS256"]);
+    expect(issues.join("")).not.toContain("short-secret");
+  });
+
+  it("refuses an unknown Cloudflare plan and wrongly typed values", () => {
+    const issues = issuesOf({ cloudflarePlan: "premium", adminSsh: "yes" });
+    expect(issues).toContain("rampart:adminSsh: must be a boolean");
+    expect(() => parseConfig({ cloudflarePlan: "premium" })).toThrow('rampart:cloudflarePlan: unknown plan "premium"');
+  });
+
+  it("refuses unknown keys (a typo must not silently fall back to a default)", () => {
+    expect(issuesOf({ adminCidr: ["198.51.100.0/24"] } as Record<string, unknown>)).toEqual(["rampart:adminCidr: unknown configuration key"]);
+  });
+
+  it("reports every problem at once", () => {
+    expect(issuesOf({ target: "aws", adminCidrs: ["0.0.0.0/0"], adminSsh: true, domain: "example.com" }).length).toBe(3);
+  });
+});
