@@ -34,6 +34,12 @@ export interface ConfigFile {
 export interface SecretFile {
   /** File name under /run/secrets. */
   readonly name: string;
+  /**
+   * Absolute path instead of /run/secrets/<name>, for a server that reads secrets only from its own
+   * directory (Elasticsearch reads TLS keys only inside its config directory). The directory must be a
+   * declared volume.
+   */
+  readonly path?: string;
   /** Always stored as a Pulumi secret, whatever is passed in. */
   readonly content: pulumi.Input<string>;
 }
@@ -56,7 +62,7 @@ export interface DataVolume {
 
 export interface Healthcheck {
   /** Docker healthcheck test, e.g. ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:7880/"]. */
-  readonly test: string[];
+  readonly test: [string, ...pulumi.Input<string>[]];
   readonly interval?: string;
   readonly timeout?: string;
   readonly retries?: number;
@@ -66,6 +72,8 @@ export interface Healthcheck {
 export interface NetworkAttachment {
   readonly name: pulumi.Input<string>;
   readonly aliases?: pulumi.Input<string>[];
+  /** Fixed address, for services whose config binds or trusts an address (Redis, Elasticsearch). */
+  readonly ipv4Address?: string;
 }
 
 export interface HardenedContainerArgs {
@@ -203,7 +211,7 @@ export class HardenedContainer extends pulumi.ComponentResource {
             group: String(f.mode === "0440" ? args.gid : 0),
           })),
           ...(args.secretFiles ?? []).map((s) => ({
-            file: `${SECRETS_DIR}/${s.name}`,
+            file: s.path ?? `${SECRETS_DIR}/${s.name}`,
             content: pulumi.secret(s.content),
             permissions: "0400",
             owner: String(args.uid),
@@ -217,7 +225,11 @@ export class HardenedContainer extends pulumi.ComponentResource {
           ? { networkMode: "host" }
           : {
               networkMode: "bridge",
-              networksAdvanced: (args.networks ?? []).map((n) => ({ name: n.name, ...(n.aliases ? { aliases: n.aliases } : {}) })),
+              networksAdvanced: (args.networks ?? []).map((n) => ({
+                name: n.name,
+                ...(n.aliases ? { aliases: n.aliases } : {}),
+                ...(n.ipv4Address ? { ipv4Address: n.ipv4Address } : {}),
+              })),
               ports: bindings.flatMap((b) => dockerPorts(b, service)),
             }),
         healthcheck: {
@@ -305,7 +317,15 @@ function uploadDirectories(args: HardenedContainerArgs, service: string): Set<st
     }
     if (secretNames.has(s.name)) throw new Error(`${service}: secret file "${s.name}" is declared twice`);
     secretNames.add(s.name);
-    dirs.add(SECRETS_DIR);
+    if (s.path !== undefined) {
+      const dir = path.posix.dirname(s.path);
+      if (!path.posix.isAbsolute(s.path) || !(args.volumes ?? []).some((v) => v.target === dir)) {
+        throw new Error(`${service}: secret file path "${s.path}" must be absolute and inside a declared volume`);
+      }
+      dirs.add(dir);
+    } else {
+      dirs.add(SECRETS_DIR);
+    }
   }
   for (const dir of dirs) {
     if (dir === "/" || Object.keys(args.tmpfs ?? {}).includes(dir)) {

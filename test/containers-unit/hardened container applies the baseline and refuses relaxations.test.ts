@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BASELINE, EXCEPTIONS } from "../../components/containers/baseline";
+import { port } from "../../components/catalogue";
+import { containerEnvs } from "../../components/containers/environment";
+import { checkedBindAddress } from "../../components/containers/port-bindings";
 import { HardenedContainer, type HardenedContainerArgs } from "../../components/containers/hardened-container";
 import { capture, containersOf, installMocks, maskedInputs, outputError, reveal } from "./support/capture";
 
@@ -126,8 +129,6 @@ describe("HardenedContainer refuses insecure input", () => {
 
   it("refuses an admin port on 0.0.0.0 that arrives as an Output, when it resolves", async () => {
     // The bind address is checked inside the Output chain that feeds the container's ports.
-    const { checkedBindAddress } = await import("../../components/containers/port-bindings");
-    const { port } = await import("../../components/catalogue");
     const out = checkedBindAddress(port("gateway-metrics"), pulumi.output("0.0.0.0"), "gateway") as pulumi.Output<string>;
     expect((await outputError(out))?.message).toMatch(/must not bind 0\.0\.0\.0/);
     const good = checkedBindAddress(port("gateway-metrics"), pulumi.output("10.0.1.5"), "gateway") as pulumi.Output<string>;
@@ -150,14 +151,13 @@ describe("HardenedContainer refuses insecure input", () => {
   });
 
   it("fails the deployment when an environment value is a Pulumi secret", async () => {
-    const { containerEnvs } = await import("../../components/containers/environment");
     const envs = containerEnvs({ INNOCENT_NAME: pulumi.secret("s3cr3t") }, "redis");
     expect((await outputError(envs))?.message).toMatch(/INNOCENT_NAME holds a secret value/);
     expect(await outputError(containerEnvs({ INNOCENT_NAME: "plain" }, "redis"))).toBeUndefined();
   });
 
   it("requires a healthcheck and resource limits", () => {
-    refuses({ healthcheck: { test: [] } }, /a healthcheck is required/);
+    refuses({ healthcheck: { test: [] as unknown as ["CMD"] } }, /a healthcheck is required/);
     refuses({ healthcheck: { test: ["NONE"] } }, /a healthcheck is required/);
     refuses({ memoryMiB: 0 }, /memoryMiB must be/);
     refuses({ cpus: 0 }, /cpus must be > 0/);

@@ -1,0 +1,31 @@
+/**
+ * Default images, pinned to exact releases (DESIGN §3, Checkov CKV_DOCKER_7). Every stack may override
+ * them (config `rampart:images`); `assertPinnedImage` refuses floating references either way.
+ *
+ * Digests are attached where a published digest was found; without network access to the registries
+ * here they could not be re-verified, and a wrong digest fails the pull (it never runs something else).
+ */
+export const DEFAULT_IMAGES = {
+  livekit: "livekit/livekit-server:v1.9.4@sha256:b672d1dd8280ba2501c473803538503707ef72e7559fab53276f7729824593ac",
+  // >= 4.13: the IPv4-mapped IPv6 peer-address bypass of the denied-peer list is fixed there (DESIGN §4).
+  coturn: "coturn/coturn:4.17.2-r0@sha256:aa68aab64a3b929d57fc2924c98ea447bf996cf8dade2508e7b71eaf23f1f14e",
+  elasticsearch: "docker.elastic.co/elasticsearch/elasticsearch:8.19.4",
+  redis: "redis:8.2.2-bookworm",
+  edge: "nginxinc/nginx-unprivileged:1.28.0-alpine",
+} as const;
+
+export type ImageService = keyof typeof DEFAULT_IMAGES | "gateway";
+
+/**
+ * Numeric users. Each service has its own uid because the nproc ulimit (which stands in for the missing
+ * pidsLimit) counts processes per uid across containers. Where the image has a user for its files
+ * (redis 999, elasticsearch 1000, nginx 101, coturn's nobody), that uid is kept.
+ */
+export const SERVICE_USERS = {
+  livekit: { uid: 10880, gid: 10880 },
+  coturn: { uid: 65534, gid: 65534 },
+  gateway: { uid: 10001, gid: 10001 },
+  elasticsearch: { uid: 1000, gid: 0 },
+  redis: { uid: 999, gid: 999 },
+  edge: { uid: 101, gid: 101 },
+} as const;
