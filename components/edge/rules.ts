@@ -387,10 +387,16 @@ function checkRateLimitRulesFit(limits: PlanLimits, rules: readonly RateLimitRul
     if (countingExpression !== undefined && !limits.countingExpression) {
       throw new Error(`cloudflare plan "${limits.plan}" does not allow a custom counting expression (Business and above); ${where} sets one`);
     }
-    for (const expression of [rule.expression, ...(countingExpression === undefined ? [] : [countingExpression])]) {
+    const expressions = [
+      { expression: rule.expression, counting: false },
+      ...(countingExpression === undefined ? [] : [{ expression: countingExpression, counting: true }]),
+    ];
+    for (const { expression, counting } of expressions) {
       checkRegexAllowed(limits, where, expression);
       const allowed = limits.rateLimitFields;
-      const disallowed = allowed === undefined ? [] : fieldsOf(expression).filter((f) => !allowed.includes(f));
+      // A counting expression may also read the response (e.g. count only 401s), which the rule expression cannot.
+      const permitted = (f: string) => allowed === undefined || allowed.includes(f) || (counting && f.startsWith("http.response."));
+      const disallowed = fieldsOf(expression).filter((f) => !permitted(f));
       if (disallowed.length > 0) {
         throw new Error(
           `cloudflare plan "${limits.plan}" allows only these fields in rate-limit expressions: ${allowed!.join(", ")}; ` +

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { baseArgs, installMocks, mockPem, isSecretValue, one, ofType, outputValue, renderEdge, reveal, ZONE_ID } from "./support/mock-edge";
+import { baseArgs, installMocks, mockPem, isSecretValue, one, ofType, outputValue, renderEdge, reveal, ZONE_ID, type Recorded } from "./support/mock-edge";
 
 beforeAll(installMocks);
 
@@ -12,7 +12,7 @@ const ORIGIN_CA = "cloudflare:index/originCaCertificate:OriginCaCertificate";
 const AOP_CERT = "cloudflare:index/authenticatedOriginPullsCertificate:AuthenticatedOriginPullsCertificate";
 const AOP_SETTINGS = "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings";
 
-const byName = (resources: { name: string }[], suffix: string) => {
+const byName = (resources: readonly Recorded[], suffix: string): Recorded => {
   const found = resources.filter((r) => r.name.endsWith(suffix));
   if (found.length !== 1) throw new Error(`expected one resource named *${suffix}, found ${found.length}`);
   return found[0]!;
