@@ -105,8 +105,8 @@ export function renderTurnserverConf(input: TurnserverConfInput): string {
   const i = parseInput("renderTurnserverConf", schema, input);
   const relay = port(relayRangeId(i.target));
   const lines: string[] = [
-    "# Rendered by components/config/coturn.ts. The REST API secret is NOT here: it is appended from the",
-    "# secret fragment at container start (static-auth-secret=...).",
+    "# Rendered by components/config/coturn.ts. The REST API secret is NOT in this file: the container",
+    "# appends the separate secret fragment at start (turnserverStartCommand).",
     "",
     "# Listeners: exactly the catalogue's TURN ports on the given addresses.",
     ...i.listeningIps.map((a) => `listening-ip=${a}`),
