@@ -5,10 +5,12 @@
 
 /** The offline plan (and `pulumi preview --json`) masks secret values with this string. */
 export const MASKED = "[secret]";
+/** The offline plan writes values unknown until deployment (outputs of other resources) as this string. */
+export const UNKNOWN = "[unknown]";
 
-/** A masked secret: present, but its value is unknown. It is never a violation by itself. */
+/** A masked secret or a not-yet-known value: present, but unknown. It is never a violation by itself. */
 export function isMasked(v: unknown): boolean {
-  return v === MASKED;
+  return v === MASKED || v === UNKNOWN;
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
