@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,8 +15,19 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export function startServer(command: string, args: readonly string[], options: { uid?: number; gid?: number; cwd?: string } = {}): RunningServer {
-  const child = spawn(command, [...args], { stdio: ["ignore", "pipe", "pipe"], ...options });
+/**
+ * Start a server process. `stdoutFile`: send stdout to a regular file instead of a pipe (nginx cannot
+ * open /dev/stdout when it is a socket, which is what Node's pipes are; in a container it is a FIFO).
+ */
+export function startServer(
+  command: string,
+  args: readonly string[],
+  options: { uid?: number; gid?: number; cwd?: string; stdoutFile?: string } = {},
+): RunningServer {
+  const { stdoutFile, ...spawnOptions } = options;
+  const stdoutFd = stdoutFile ? openSync(stdoutFile, "a") : undefined;
+  const child = spawn(command, [...args], { stdio: ["ignore", stdoutFd ?? "pipe", "pipe"], ...spawnOptions });
+  if (stdoutFd !== undefined) closeSync(stdoutFd);
   if (child.pid === undefined) throw new Error(`could not start ${command}`);
   const pid = child.pid;
   let out = "";
@@ -27,7 +38,7 @@ export function startServer(command: string, args: readonly string[], options: {
   return {
     pid,
     child,
-    output: () => out,
+    output: () => (stdoutFile ? readFileSync(stdoutFile, "utf8") : "") + out,
     stop() {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
