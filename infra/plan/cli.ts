@@ -13,18 +13,23 @@ import { StackNotFoundError } from "./stack-config";
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { stack: { type: "string", short: "s" }, json: { type: "boolean", default: false } } }).values;
+    args = parseArgs({ options: {
+        stack: { type: "string", short: "s" },
+        json: { type: "boolean", default: false },
+        // Another checkout or a scratch copy of the project files (Pulumi.yaml + Pulumi.<stack>.yaml).
+        "project-dir": { type: "string" },
+      }, }).values;
   } catch (e) {
-    process.stderr.write(`plan: ${(e as Error).message}\nusage: npm run plan -- --stack <name> [--json]\n`);
+    process.stderr.write(`plan: ${(e as Error).message}\nusage: npm run plan -- --stack <name> [--json] [--project-dir DIR]\n`);
     return 2;
   }
   if (!args.stack) {
-    process.stderr.write("plan: --stack is required (e.g. --stack local)\nusage: npm run plan -- --stack <name> [--json]\n");
+    process.stderr.write("plan: --stack is required (e.g. --stack local)\nusage: npm run plan -- --stack <name> [--json] [--project-dir DIR]\n");
     return 2;
   }
   const evaluate: PolicyEvaluator = (resources) => evaluatePolicies(resources).violations;
   try {
-    const plan = await runPlan(resolve(__dirname, "..", ".."), args.stack, evaluate);
+    const plan = await runPlan(resolve(args["project-dir"] ?? resolve(__dirname, "..", "..")), args.stack, evaluate);
     process.stdout.write(args.json ? JSON.stringify(plan, null, 2) + "\n" : formatPlanTable(plan));
     return plan.violations.some((v) => v.level === "mandatory") ? 1 : 0;
   } catch (e) {

@@ -1,0 +1,144 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { restrictedPorts } from "../../components/catalogue";
+
+const root = join(__dirname, "..", "..");
+const run = promisify(execFile);
+
+interface PlanJson {
+  stack: string;
+  resources: Array<{ urn: string; type: string; name: string; parent?: string; inputs: Record<string, unknown> }>;
+  violations: Array<{ policy: string; urn?: string; message: string; level: string }>;
+}
+
+async function plan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(join(root, "node_modules", ".bin", "tsx"), [join(root, "infra/plan/cli.ts"), ...args], {
+      cwd: root,
+      env: { ...process.env, PULUMI_CONFIG: "", PULUMI_ACCESS_TOKEN: "", AWS_ACCESS_KEY_ID: "", CLOUDFLARE_API_TOKEN: "" },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+const covers = (i: Record<string, unknown>, port: number) => (i.fromPort as number) <= port && port <= (i.toPort as number);
+
+describe("npm run plan", () => {
+  const plans: Record<string, PlanJson> = {};
+  const codes: Record<string, number> = {};
+  beforeAll(async () => {
+    await Promise.all(
+      ["local", "aws-example"].map(async (stack) => {
+        const r = await plan(["--stack", stack, "--json"]);
+        codes[stack] = r.code;
+        plans[stack] = JSON.parse(r.stdout) as PlanJson;
+      }),
+    );
+  }, 120_000);
+
+  it.each(["local", "aws-example"])("gives the DESIGN §6 JSON shape for %s, with a clean policy verdict", (stack) => {
+    const p = plans[stack]!;
+    expect(Object.keys(p)).toEqual(["stack", "resources", "violations"]);
+    expect(p.stack).toBe(stack);
+    expect(p.resources.length).toBeGreaterThan(1);
+    for (const r of p.resources) {
+      expect(Object.keys(r).filter((k) => k !== "parent")).toEqual(["urn", "type", "name", "inputs"]);
+      expect(r.urn).toMatch(new RegExp(`^urn:pulumi:${stack}::rampart::`));
+    }
+    expect(p.violations).toEqual([]);
+    expect(codes[stack]).toBe(0);
+  });
+
+  it("names each resource's parent component", () => {
+    const vpc = plans["aws-example"]!.resources.find((r) => r.type === "aws:ec2/vpc:Vpc")!;
+    expect(vpc.parent).toBe("urn:pulumi:aws-example::rampart::pulumi:pulumi:Stack$rampart:network:Network::rampart");
+  });
+
+  it("aws-example: no ingress from 0.0.0.0/0 or ::/0 on any admin or vpc port", () => {
+    const rules = plans["aws-example"]!.resources.filter((r) => r.type.includes("SecurityGroupIngressRule"));
+    expect(rules.length).toBeGreaterThan(10);
+    for (const p of restrictedPorts()) {
+      for (const r of rules.filter((x) => covers(x.inputs, p.from))) {
+        expect([r.inputs.cidrIpv4, r.inputs.cidrIpv6], `${r.name} on ${p.id}`).not.toContain("0.0.0.0/0");
+        expect([r.inputs.cidrIpv4, r.inputs.cidrIpv6], `${r.name} on ${p.id}`).not.toContain("::/0");
+      }
+    }
+  });
+
+  it("aws-example: 443 reachable only through the Cloudflare prefix lists", () => {
+    const https = plans["aws-example"]!.resources.filter((r) => r.type.includes("SecurityGroupIngressRule") && covers(r.inputs, 443));
+    expect(https.map((r) => r.inputs.prefixListId).sort()).toEqual(["rampart-cloudflare-ipv4-id", "rampart-cloudflare-ipv6-id"]);
+  });
+
+  it("aws-example: every instance requires IMDSv2 and encrypts its root volume", () => {
+    const instances = plans["aws-example"]!.resources.filter((r) => r.type === "aws:ec2/instance:Instance");
+    expect(instances.length).toBeGreaterThan(0);
+    for (const i of instances) {
+      expect(i.inputs.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+      expect(i.inputs.rootBlockDevice).toMatchObject({ encrypted: true });
+    }
+  });
+
+  it("aws-example: no port 22 rule (admin SSH is not configured)", () => {
+    expect(plans["aws-example"]!.resources.filter((r) => r.type.includes("IngressRule") && covers(r.inputs, 22))).toEqual([]);
+  });
+
+  it("masks every generated secret: no mock secret value appears anywhere in the JSON", () => {
+    for (const stack of ["local", "aws-example"]) {
+      const text = JSON.stringify(plans[stack]);
+      const passwords = plans[stack]!.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword");
+      expect(passwords.length, `${stack} generates its secrets`).toBeGreaterThan(0);
+      for (const r of passwords) {
+        // The plan's mocks derive each password from its resource name (infra/plan/mocks.ts).
+        const value = createHash("sha256").update(`password:${r.name}`).digest("hex").repeat(4).slice(0, Number(r.inputs.length ?? 32));
+        expect(text.includes(value), `${stack}: ${r.name}`).toBe(false);
+      }
+    }
+  });
+
+  it("prints a table with the policy verdict without --json", async () => {
+    const r = await plan(["--stack", "local"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Plan of stack "local": \d+ resources/);
+    expect(r.stdout).toContain("Policy verdict: no violations");
+  });
+
+  describe("refusals", () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), "rampart-plan-"));
+      copyFileSync(join(root, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+      writeFileSync(join(dir, "Pulumi.bad.yaml"), "config:\n  rampart:target: aws\n  rampart:adminCidrs:\n    - 0.0.0.0/0\n");
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("exits 2 with the validation message on invalid configuration, declaring nothing", async () => {
+      const r = await plan(["--stack", "bad", "--json", "--project-dir", dir]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toContain("rampart:adminCidrs: 0.0.0.0/0 would open admin ports to the whole internet");
+      expect(r.stderr).toContain("rampart:domain: required for the aws target");
+    });
+
+    it("exits 2 naming a stack that does not exist", async () => {
+      const r = await plan(["--stack", "nope", "--project-dir", dir]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('no stack "nope"');
+    });
+
+    it("exits 2 without --stack", async () => {
+      const r = await plan([]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("--stack is required");
+    });
+  });
+});
