@@ -114,7 +114,10 @@ export async function captureResources(build: () => unknown): Promise<CapturedRe
   );
   const result = build();
   await settle(() => captured.length);
-  if (result !== undefined) await pulumi.output(result as pulumi.Input<unknown>).apply(() => undefined);
+  if (result !== undefined) {
+    const out = pulumi.output(result as pulumi.Input<unknown>) as pulumi.Output<unknown>;
+    await new Promise<void>((resolve) => out.apply(() => resolve()));
+  }
   await settle(() => captured.length);
   if (failure) throw failure;
   return captured;

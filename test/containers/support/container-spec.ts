@@ -21,6 +21,17 @@ export interface UploadSpec {
 export interface NetworkJoin {
   readonly network: string;
   readonly aliases: readonly string[];
+  /** Fixed addresses the component declares (a service that binds addresses, not names). */
+  readonly ipv4Address?: string;
+  readonly ipv6Address?: string;
+}
+
+/** The Engine API endpoint settings of one network join. */
+export function endpointConfig(join: NetworkJoin): Record<string, unknown> {
+  const ipam: Record<string, string> = {};
+  if (join.ipv4Address) ipam.IPv4Address = join.ipv4Address;
+  if (join.ipv6Address) ipam.IPv6Address = join.ipv6Address;
+  return { Aliases: [...join.aliases], ...(Object.keys(ipam).length > 0 ? { IPAMConfig: ipam } : {}) };
 }
 
 export interface EngineSpec {
@@ -32,6 +43,8 @@ export interface EngineSpec {
   /** Named volumes the container mounts (created by the suite under their mapped names). */
   readonly volumes: readonly string[];
   readonly start: boolean;
+  /** Where the run differs from the declaration because this machine cannot do otherwise. */
+  readonly adjustments: readonly string[];
 }
 
 export interface TranslateOptions {
@@ -43,6 +56,12 @@ export interface TranslateOptions {
   readonly volumeName: (declared: string) => string;
   /** Host networking is refused unless the caller proves it is safe (never in this suite's defaults). */
   readonly allowHostNetwork?: boolean;
+  /**
+   * Hard rlimits this machine can grant (ulimit name -> max). A sandbox without CAP_SYS_RESOURCE cannot
+   * raise a limit above its own hard limit, and runc then refuses to start the container; a declared value
+   * above the ceiling is lowered to it and the change reported in `adjustments`.
+   */
+  readonly rlimitCeiling?: Readonly<Record<string, number>>;
 }
 
 /** Fields that only steer the provider (state refresh, destroy, attach) and never reach the engine. */
@@ -188,9 +207,17 @@ export function translateContainer(service: string, inputs: Record<string, unkno
   if (inputs.cpuPeriod !== undefined) host.CpuPeriod = inputs.cpuPeriod;
   if (inputs.cpuQuota !== undefined) host.CpuQuota = inputs.cpuQuota;
   if (inputs.cpuSet !== undefined) host.CpusetCpus = inputs.cpuSet;
+  const adjustments: string[] = [];
   host.Ulimits = asArray<Record<string, unknown>>(inputs.ulimits, "ulimits", service).map((u) => {
     rejectUnknownKeys(u, ["name", "soft", "hard"], "ulimits[]", service);
-    return { Name: u.name, Soft: u.soft, Hard: u.hard };
+    const ceiling = opts.rlimitCeiling?.[String(u.name)];
+    const clamp = (v: unknown): unknown => (ceiling !== undefined && typeof v === "number" && (v < 0 || v > ceiling) ? ceiling : v);
+    const soft = clamp(u.soft);
+    const hard = clamp(u.hard);
+    if (soft !== u.soft || hard !== u.hard) {
+      adjustments.push(`ulimit ${String(u.name)} ${String(u.soft)}:${String(u.hard)} lowered to ${String(soft)}:${String(hard)}, this machine's hard limit`);
+    }
+    return { Name: u.name, Soft: soft, Hard: hard };
   });
   if (inputs.tmpfs !== undefined) host.Tmpfs = { ...(inputs.tmpfs as Record<string, string>) };
   if (inputs.sysctls !== undefined) host.Sysctls = inputs.sysctls;
@@ -246,10 +273,15 @@ export function translateContainer(service: string, inputs: Record<string, unkno
 
   // Networks: host networking only when the caller allows it; user-defined networks map to the suite's.
   const joins: NetworkJoin[] = asArray<Record<string, unknown>>(inputs.networksAdvanced, "networksAdvanced", service).map((n) => {
-    rejectUnknownKeys(n, ["name", "aliases"], "networksAdvanced[]", service);
+    rejectUnknownKeys(n, ["name", "aliases", "ipv4Address", "ipv6Address"], "networksAdvanced[]", service);
     const mapped = opts.networks[String(n.name)];
     if (!mapped) fail(service, `joins network "${String(n.name)}", which the suite did not map to one of its --internal networks`);
-    return { network: mapped, aliases: asArray<string>(n.aliases, "networksAdvanced[].aliases", service).map(String) };
+    return {
+      network: mapped,
+      aliases: asArray<string>(n.aliases, "networksAdvanced[].aliases", service).map(String),
+      ...(n.ipv4Address !== undefined ? { ipv4Address: String(n.ipv4Address) } : {}),
+      ...(n.ipv6Address !== undefined ? { ipv6Address: String(n.ipv6Address) } : {}),
+    };
   });
   const mode = inputs.networkMode === undefined ? "bridge" : String(inputs.networkMode);
   let first: NetworkJoin | undefined;
@@ -272,7 +304,7 @@ export function translateContainer(service: string, inputs: Record<string, unkno
     host.NetworkMode = mapped;
   }
   const create: Record<string, unknown> = { ...config, HostConfig: host };
-  if (first) create.NetworkingConfig = { EndpointsConfig: { [first.network]: { Aliases: [...first.aliases] } } };
+  if (first) create.NetworkingConfig = { EndpointsConfig: { [first.network]: endpointConfig(first) } };
 
   // Ports: declared address and container port kept, host port ephemeral.
   const exposed: Record<string, object> = {};
@@ -305,5 +337,16 @@ export function translateContainer(service: string, inputs: Record<string, unkno
     };
   });
 
-  return { create, uploads, laterNetworks: joins.slice(first ? 1 : 0), volumes, start: inputs.start !== false };
+  return { create, uploads, laterNetworks: joins.slice(first ? 1 : 0), volumes, start: inputs.start !== false, adjustments };
+}
+
+/** Hard limits of this process (the engine was started from the same kind of shell), from /proc/self/limits. */
+export function hostRlimitCeiling(limitsText: string): Record<string, number> {
+  const rows: Record<string, string> = { nofile: "Max open files", nproc: "Max processes", memlock: "Max locked memory" };
+  const out: Record<string, number> = {};
+  for (const [name, label] of Object.entries(rows)) {
+    const m = new RegExp(`^${label}\\s+(\\S+)\\s+(\\S+)`, "m").exec(limitsText);
+    if (m && m[2] !== "unlimited") out[name] = Number(m[2]);
+  }
+  return out;
 }

@@ -132,11 +132,12 @@ export async function removeContainer(id: string): Promise<void> {
   if (res.status !== 204 && res.status !== 404) throw new DockerApiError("DELETE", `/containers/${id}`, res.status, res.body);
 }
 
-export async function createNetwork(name: string, internal: boolean): Promise<string> {
+export async function createNetwork(name: string, internal: boolean, subnet?: string): Promise<string> {
   const created = await dockerCall<{ Id: string }>("POST", "/networks/create", {
     Name: name,
     Driver: "bridge",
     Internal: internal,
+    ...(subnet ? { IPAM: { Driver: "default", Config: [{ Subnet: subnet }] } } : {}),
     CheckDuplicate: true,
     Labels: { "rampart.test": "containers" },
   });
