@@ -95,9 +95,15 @@ describe("per-zone Authenticated Origin Pulls", () => {
     expect(keys.filter((n) => n.includes("origin-pull"))).toHaveLength(2);
   });
 
-  it("enables zone-level AOP", async () => {
-    const { resources } = await renderEdge(baseArgs());
-    expect(reveal(one(resources, AOP_SETTINGS).inputs)).toEqual({ zoneId: ZONE_ID, enabled: true });
+  it("enables zone-level AOP only after the zone's certificate is uploaded", async () => {
+    const { resources, dependsOn } = await renderEdge(baseArgs());
+    const settings = one(resources, AOP_SETTINGS);
+    expect(reveal(settings.inputs)).toEqual({ zoneId: ZONE_ID, enabled: true });
+    // Enabled earlier, Cloudflare would present its shared certificate, which the origin (rightly) refuses: an outage.
+    const upload = one(resources, AOP_CERT).name;
+    expect(dependsOn(settings.name)).toEqual([upload]);
+    const tlsClientAuth = resources.find((r) => r.type === "cloudflare:index/zoneSetting:ZoneSetting" && r.inputs.settingId === "tls_client_auth")!;
+    expect(dependsOn(tlsClientAuth.name)).toEqual([upload]);
   });
 
   it("does not publish the CA's private key or the client key in outputs", async () => {

@@ -79,11 +79,31 @@ export function outputValue<T>(o: pulumi.Output<T>): Promise<T> {
 
 let counter = 0;
 
+export interface Rendered {
+  readonly edge: CloudflareEdge;
+  readonly resources: Recorded[];
+  /** Names of the resources a child was told to wait for (`dependsOn`), by child name. */
+  readonly dependsOn: (name: string) => string[];
+}
+
 /** Builds a CloudflareEdge, waits for every child to register, and returns it with the recorded children. */
-export async function renderEdge(args: CloudflareEdgeArgs): Promise<{ edge: CloudflareEdge; resources: Recorded[] }> {
+export async function renderEdge(args: CloudflareEdgeArgs): Promise<Rendered> {
   recorded = [];
   counter += 1;
-  const edge = new CloudflareEdge(`edge${counter}`, args);
+  // The mock monitor does not see dependencies; a component transformation sees each child's options in-process.
+  const names = new Map<pulumi.Resource, string>();
+  const waits = new Map<string, unknown[]>();
+  const edge = new CloudflareEdge(`edge${counter}`, args, {
+    transformations: [
+      ({ resource, name, opts }) => {
+        names.set(resource, name);
+        const d = opts.dependsOn;
+        waits.set(name, Array.isArray(d) ? d : d === undefined ? [] : [d]);
+        return undefined;
+      },
+    ],
+  });
+  const dependsOn = (name: string) => (waits.get(name) ?? []).map((r) => names.get(r as pulumi.Resource) ?? "<unknown>");
   await Promise.all([
     outputValue(edge.originCertificatePem),
     outputValue(edge.originPrivateKeyPem),
@@ -92,7 +112,7 @@ export async function renderEdge(args: CloudflareEdgeArgs): Promise<{ edge: Clou
   await settings.waitForRPCs();
   await new Promise((r) => setTimeout(r, 0));
   await settings.waitForRPCs();
-  return { edge, resources: recorded };
+  return { edge, resources: recorded, dependsOn };
 }
 
 export function ofType(resources: readonly Recorded[], type: string): Recorded[] {
