@@ -160,9 +160,11 @@ export class HardenedContainer extends pulumi.ComponentResource {
 
     const containerName = pulumi.output(args.containerName ?? name);
     const uploadDirs = uploadDirectories(args, service);
-    const declaredTargets = new Set((args.volumes ?? []).map((v) => v.target));
+    // A directory inside a declared volume is covered by it (seeded from the image, so it exists).
+    const coveredBy = (dir: string) =>
+      (args.volumes ?? []).some((v) => v.target === dir || (v.copyImageContent === true && dir.startsWith(`${v.target}/`)));
     const fileVolumes = [...uploadDirs]
-      .filter((dir) => !declaredTargets.has(dir))
+      .filter((dir) => !coveredBy(dir))
       .map((dir) => ({
         dir,
         volume: new docker.Volume(

@@ -1,0 +1,151 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { port } from "../../catalogue";
+import { renderElasticsearchYml, renderJvmHeapOptions } from "../../config/elasticsearch";
+import { HardenedContainer, type NetworkAttachment } from "../hardened-container";
+import { DEFAULT_IMAGES, SERVICE_USERS } from "../images";
+import { secretOrGenerated, secretPath } from "./common";
+
+export interface ElasticsearchArgs {
+  image?: pulumi.Input<string>;
+  /** The internal network, with this node's fixed address (Elasticsearch binds addresses). */
+  network: NetworkAttachment & { ipv4Address: string };
+  /** Password of the `elastic` user; generated when omitted. */
+  elasticPassword?: pulumi.Input<string>;
+  /** Name of the Docker volume holding the data (kept across container replacements). */
+  dataVolumeName: pulumi.Input<string>;
+  configVolumeName: pulumi.Input<string>;
+  memoryMiB?: number;
+  cpus?: number;
+  containerName?: string;
+  clusterName?: string;
+}
+
+/**
+ * Elasticsearch reads TLS material and its keystore only inside its config directory, so the config
+ * directory is a named volume seeded from the image (jvm.options, log4j2.properties, the keystore the
+ * image entrypoint pre-creates and bootstraps `elastic`'s password into from ELASTIC_PASSWORD_FILE).
+ */
+const ES_HOME = "/usr/share/elasticsearch";
+const CONFIG = `${ES_HOME}/config`;
+const PASSWORD = "elastic-password";
+
+/** Elasticsearch with security and TLS on, internal network only, heap derived from the memory limit. */
+export class Elasticsearch extends pulumi.ComponentResource {
+  public readonly url: string;
+  public readonly elasticPassword: pulumi.Output<string>;
+  /** CA certificate clients verify the node with. */
+  public readonly caCertPem: pulumi.Output<string>;
+
+  constructor(name: string, args: ElasticsearchArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("rampart:containers:Elasticsearch", name, {}, opts);
+    const user = SERVICE_USERS.elasticsearch;
+    const memoryMiB = args.memoryMiB ?? 2048;
+    const containerName = args.containerName ?? name;
+    this.elasticPassword = secretOrGenerated(args.elasticPassword, `${name}-elastic-password`, this);
+
+    // A private CA for the node's HTTP and transport certificates: nothing outside the stack trusts it.
+    const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+    const ca = new tls.SelfSignedCert(
+      `${name}-ca`,
+      {
+        privateKeyPem: caKey.privateKeyPem,
+        isCaCertificate: true,
+        validityPeriodHours: 24 * 365 * 3,
+        allowedUses: ["cert_signing", "crl_signing"],
+        subject: { commonName: `${containerName} CA`, organization: "Rampart" },
+      },
+      { parent: this },
+    );
+    const nodeKey = new tls.PrivateKey(`${name}-node-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+    const csr = new tls.CertRequest(
+      `${name}-node-csr`,
+      {
+        privateKeyPem: nodeKey.privateKeyPem,
+        subject: { commonName: containerName },
+        dnsNames: [containerName, "localhost"],
+        ipAddresses: [args.network.ipv4Address, "127.0.0.1"],
+      },
+      { parent: this },
+    );
+    const nodeCert = new tls.LocallySignedCert(
+      `${name}-node-cert`,
+      {
+        certRequestPem: csr.certRequestPem,
+        caPrivateKeyPem: caKey.privateKeyPem,
+        caCertPem: ca.certPem,
+        validityPeriodHours: 24 * 365,
+        earlyRenewalHours: 24 * 30,
+        allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
+      },
+      { parent: this },
+    );
+    this.caCertPem = ca.certPem;
+
+    const pem = { certificatePath: `${CONFIG}/node.crt`, keyPath: `${CONFIG}/node.key`, certificateAuthoritiesPath: `${CONFIG}/ca.crt` };
+    const yml = renderElasticsearchYml({
+      clusterName: args.clusterName ?? "rampart",
+      nodeName: containerName,
+      networkHosts: [args.network.ipv4Address],
+      dataPath: `${ES_HOME}/data`,
+      logsPath: `${ES_HOME}/logs`,
+      httpTls: pem,
+      transportTls: pem,
+    });
+
+    new HardenedContainer(
+      name,
+      {
+        service: "elasticsearch",
+        containerName,
+        image: args.image ?? DEFAULT_IMAGES.elasticsearch,
+        uid: user.uid,
+        gid: user.gid,
+        networks: [args.network],
+        volumes: [
+          { name: args.configVolumeName, target: CONFIG, copyImageContent: true },
+          { name: args.dataVolumeName, target: `${ES_HOME}/data`, copyImageContent: true },
+        ],
+        tmpfs: {
+          // JNA and the native controller map libraries from ES_TMPDIR executable: the exec-tmp exception.
+          "/tmp": { sizeMiB: 256, exec: true },
+          [`${ES_HOME}/logs`]: { sizeMiB: 64 },
+        },
+        exceptions: ["exec-tmp", "memlock"],
+        memlockUnlimited: true,
+        configFiles: [
+          { path: `${CONFIG}/elasticsearch.yml`, content: yml, mode: "0440" },
+          { path: `${CONFIG}/jvm.options.d/heap.options`, content: renderJvmHeapOptions(memoryMiB), mode: "0440" },
+          { path: pem.certificatePath, content: nodeCert.certPem, mode: "0440" },
+          { path: pem.certificateAuthoritiesPath, content: ca.certPem, mode: "0440" },
+        ],
+        secretFiles: [
+          { name: PASSWORD, content: this.elasticPassword },
+          { name: "node.key", path: pem.keyPath, content: nodeKey.privateKeyPem },
+        ],
+        env: {
+          ES_TMPDIR: "/tmp",
+          ELASTIC_PASSWORD_FILE: secretPath(PASSWORD),
+          ES_SETTING_BOOTSTRAP_MEMORY__LOCK: "true",
+        },
+        memoryMiB,
+        cpus: args.cpus ?? 2,
+        nofile: 65_535,
+        healthcheck: {
+          test: [
+            "CMD-SHELL",
+            `curl -fsS --cacert ${pem.certificateAuthoritiesPath} -u "elastic:$(cat ${secretPath(PASSWORD)})" ` +
+              `"https://${args.network.ipv4Address}:${port("elasticsearch-http").from}/_cluster/health?wait_for_status=yellow&timeout=5s" >/dev/null`,
+          ],
+          interval: "30s",
+          timeout: "10s",
+          retries: 5,
+          startPeriod: "120s",
+        },
+      },
+      { parent: this },
+    );
+    this.url = `https://${args.network.ipv4Address}:${port("elasticsearch-http").from}`;
+    this.registerOutputs({ url: this.url });
+  }
+}
