@@ -3,7 +3,11 @@ import type { BotProduct } from "./plans";
 /**
  * Bot protection in the shape the zone's plan accepts (Cloudflare's bot_management API takes a different
  * configuration per plan): Bot Fight Mode on Free, Super Bot Fight Mode on paid plans. Fields are the
- * provider's `cloudflare.BotManagement` args.
+ * provider's `cloudflare.BotManagement` args; action values are the API's snake_case names (the SDK's doc
+ * comments show them camel-cased, which the API does not accept).
+ *
+ * Bot Fight Mode on Free cannot be skipped by any rule, so HMAC device clients may be challenged there;
+ * paid plans skip Super Bot Fight Mode for the device API (see rules.ts).
  */
 export interface BotSettings {
   readonly fightMode: boolean;
