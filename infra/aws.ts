@@ -1,13 +1,17 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { portsFor } from "../components/catalogue";
+import { CloudflareEdge, type ManagedRulesetName } from "../components/edge";
 import { DockerHost } from "../components/host";
 import { Network } from "../components/network";
 import type { RampartConfig } from "./config";
+import { checkEdgePlan, edgeHostnames } from "./edge";
 
 /** AWS target: VPC and security groups by exposure class, a hardened Docker host, Cloudflare in front. */
 export function deployAws(config: RampartConfig): Record<string, pulumi.Input<unknown>> {
   const aws = config.aws!;
+  const cf = config.cloudflare!;
+  checkEdgePlan(config);
   const ranges = cloudflare.getIpRangesOutput({});
 
   const network = new Network("rampart", {
@@ -44,7 +48,19 @@ export function deployAws(config: RampartConfig): Record<string, pulumi.Input<un
     })),
   });
 
+  const edge = new CloudflareEdge("rampart-edge", {
+    zoneId: cf.zoneId,
+    domain: config.domain!,
+    plan: cf.plan,
+    hostnames: edgeHostnames(config.domain!),
+    originIp: host.publicIp,
+    allowedOrigins: config.allowedOrigins,
+    ...(cf.managedRulesets.length ? { managedRulesets: cf.managedRulesets as ManagedRulesetName[] } : {}),
+  });
+
   return {
+    proxiedHostnames: edge.proxiedHostnames,
+    dnsOnlyHostnames: edge.dnsOnlyHostnames,
     vpcId: network.vpcId,
     hostInstanceId: host.instanceId,
     hostPublicIp: host.publicIp,

@@ -85,6 +85,11 @@ export const CONFIG_KEYS = {
     default: "free",
     description: "Cloudflare plan of the zone (free | pro | business | enterprise): bounds the WAF and rate-limit rules declared.",
   },
+  cloudflareManagedRulesets: {
+    type: "array",
+    default: [],
+    description: "Managed WAF rulesets to execute (free | cloudflare | owasp). Empty: the plan's default (Free Managed Ruleset on free; Cloudflare Managed + OWASP Core on Pro and above).",
+  },
   jwtSecret: {
     type: "string",
     secret: true,

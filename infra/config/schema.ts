@@ -20,6 +20,8 @@ export interface AwsSettings {
 export interface CloudflareSettings {
   readonly zoneId: string;
   readonly plan: CloudflarePlan;
+  /** Empty: the plan's default managed rulesets. */
+  readonly managedRulesets: readonly string[];
 }
 
 /** The one validated configuration object the whole program reads. */
@@ -69,6 +71,7 @@ const rawSchema = z.object({
   flowLogRetentionDays: z.number().int().refine((d) => [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].includes(d), "is not a CloudWatch Logs retention period (e.g. 30, 90, 365)"),
   cloudflareZoneId: z.string().regex(/^[0-9a-f]{32}$/, "is not a Cloudflare zone id (32 hex characters)").optional(),
   cloudflarePlan: z.string(),
+  cloudflareManagedRulesets: stringList,
   jwtSecret: z.string().optional(),
 });
 
@@ -158,7 +161,11 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
             deployerPublicKey: raw.deployerPublicKey!,
             flowLogRetentionDays: raw.flowLogRetentionDays,
           },
-          cloudflare: { zoneId: raw.cloudflareZoneId!, plan: raw.cloudflarePlan as CloudflarePlan },
+          cloudflare: {
+            zoneId: raw.cloudflareZoneId!,
+            plan: raw.cloudflarePlan as CloudflarePlan,
+            managedRulesets: raw.cloudflareManagedRulesets,
+          },
         }
       : {}),
   };

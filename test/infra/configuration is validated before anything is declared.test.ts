@@ -31,7 +31,7 @@ describe("configuration validation", () => {
     const c = parseConfig(aws);
     expect(c.aws?.vpcCidr).toBe("10.40.0.0/16");
     expect(c.aws?.publicSubnetCidrs).toHaveLength(2);
-    expect(c.cloudflare).toEqual({ zoneId: aws.cloudflareZoneId, plan: "free" });
+    expect(c.cloudflare).toEqual({ zoneId: aws.cloudflareZoneId, plan: "free", managedRulesets: [] });
   });
 
   it("refuses an unknown target, naming the key and the choices", () => {
