@@ -1,3 +1,4 @@
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { port } from "../../catalogue";
@@ -12,9 +13,6 @@ export interface ElasticsearchArgs {
   network: NetworkAttachment & { ipv4Address: string };
   /** Password of the `elastic` user; generated when omitted. */
   elasticPassword?: pulumi.Input<string>;
-  /** Name of the Docker volume holding the data (kept across container replacements). */
-  dataVolumeName: pulumi.Input<string>;
-  configVolumeName: pulumi.Input<string>;
   memoryMiB?: number;
   cpus?: number;
   containerName?: string;
@@ -82,6 +80,12 @@ export class Elasticsearch extends pulumi.ComponentResource {
     );
     this.caCertPem = ca.certPem;
 
+    // Named volumes outlive container replacements: the data, and the config directory with its keystore.
+    const volume = (suffix: string) =>
+      new docker.Volume(`${name}-${suffix}`, { name: `${containerName}-${suffix}`, labels: [{ label: "rampart.service", value: "elasticsearch" }] }, { parent: this }).name;
+    const dataVolume = volume("data");
+    const configVolume = volume("config");
+
     const pem = { certificatePath: `${CONFIG}/node.crt`, keyPath: `${CONFIG}/node.key`, certificateAuthoritiesPath: `${CONFIG}/ca.crt` };
     const yml = renderElasticsearchYml({
       clusterName: args.clusterName ?? "rampart",
@@ -103,8 +107,8 @@ export class Elasticsearch extends pulumi.ComponentResource {
         gid: user.gid,
         networks: [args.network],
         volumes: [
-          { name: args.configVolumeName, target: CONFIG, copyImageContent: true },
-          { name: args.dataVolumeName, target: `${ES_HOME}/data`, copyImageContent: true },
+          { name: configVolume, target: CONFIG, copyImageContent: true },
+          { name: dataVolume, target: `${ES_HOME}/data`, copyImageContent: true },
         ],
         tmpfs: {
           // JNA and the native controller map libraries from ES_TMPDIR executable: the exec-tmp exception.
