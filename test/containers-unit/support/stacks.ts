@@ -1,0 +1,27 @@
+import { RampartContainers, type RampartContainersArgs } from "../../../components/containers/stack";
+
+/** Example inputs for each target, as the stacks' config would give them (TEST-NET / private ranges). */
+export const STACK_ARGS: Record<"local" | "aws", RampartContainersArgs> = {
+  local: { target: "local" },
+  aws: {
+    target: "aws",
+    domain: "example.com",
+    bindAddress: "10.40.1.10",
+    publicAddress: "203.0.113.10",
+    cloudflareRanges: ["173.245.48.0/20", "103.21.244.0/22", "2400:cb00::/32"],
+    edgeTls: {
+      certPem: "-----BEGIN CERTIFICATE-----\nORIGIN\n-----END CERTIFICATE-----\n",
+      keyPem: "-----BEGIN PRIVATE KEY-----\nORIGINKEY\n-----END PRIVATE KEY-----\n",
+      originPullCaPem: "-----BEGIN CERTIFICATE-----\nAOP\n-----END CERTIFICATE-----\n",
+    },
+    turnTls: {
+      certPem: "-----BEGIN CERTIFICATE-----\nTURN\n-----END CERTIFICATE-----\n",
+      keyPem: "-----BEGIN PRIVATE KEY-----\nTURNKEY\n-----END PRIVATE KEY-----\n",
+    },
+    images: { gateway: "rampart/gateway:0.1.0" },
+  },
+};
+
+export function buildStack(target: "local" | "aws", overrides: Partial<RampartContainersArgs> = {}) {
+  return new RampartContainers(`stack-${target}`, { ...STACK_ARGS[target], ...overrides });
+}
