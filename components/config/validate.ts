@@ -27,7 +27,7 @@ export function parseInput<S extends z.ZodType>(renderer: string, schema: S, inp
 
 // Every value ends up inside a line-oriented config file: a newline (or NUL) in a value would let the
 // value inject directives of its own (e.g. a realm "x\nallow-loopback-peers"), so no text may carry one.
-const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
+const NO_CONTROL_CHARS = /^\P{Cc}*$/u;
 
 /** Free text that is written into a config line: printable, single line. */
 export const lineText = z

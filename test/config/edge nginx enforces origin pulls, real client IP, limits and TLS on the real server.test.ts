@@ -182,13 +182,15 @@ describe("real nginx on the rendered edge config", () => {
 
   it("proxies WebSocket upgrades: /ws to the gateway and /rtc to LiveKit", async () => {
     for (const [path, name] of [["/ws", "gateway"], ["/rtc?access_token=secret-token", "livekit"]] as const) {
-      const ws = new WebSocket(`wss://127.0.0.1:${port}${path}`, {
+      // servername is passed through to tls.connect (SNI), though ws' types do not list it.
+      const options: WebSocket.ClientOptions & { servername: string } = {
         servername: "rtc.test",
         headers: { host: "rtc.test" },
         ca: readFileSync(f("server.crt")),
         cert: readFileSync(f("pullca-client.crt")),
         key: readFileSync(f("pullca-client.key")),
-      });
+      };
+      const ws = new WebSocket(`wss://127.0.0.1:${port}${path}`, options);
       const reply = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no WebSocket reply on ${path}`)), 5_000);
         ws.once("open", () => ws.send("ping"));

@@ -47,7 +47,7 @@ describe("real redis-server on the rendered config and ACL", () => {
   const tmp = makeTempDir("redis");
   const address = randomLoopbackAddress();
   let server: RunningServer;
-  const clients: ReturnType<typeof createClient>[] = [];
+  const clients: { close(): Promise<unknown> }[] = [];
 
   beforeAll(async () => {
     writeFileSync(
