@@ -2,12 +2,15 @@
 # Builds gateway/Dockerfile as it ships, with only its base image substituted through the build ARG the
 # Dockerfile declares before its first FROM (e.g. `ARG NODE_IMAGE=node:24-bookworm-slim`). Skipped when the
 # image was built from the same Dockerfile, gateway sources and base.
-#   usage: gateway-image.sh <local node base image> <tag>
+# When the Dockerfile also declares `ARG BUILD_IMAGE` (the stage that runs npm), the third argument
+# replaces it.
+#   usage: gateway-image.sh <local node base image> <tag> [<local build-stage image>]
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BASE_IMAGE=${1:?local node base image}
 TAG=${2:?image tag}
+BUILD_IMAGE=${3:-}
 DOCKERFILE="$ROOT/gateway/Dockerfile"
 
 [[ -f "$DOCKERFILE" ]] || { echo "testbed: $DOCKERFILE missing: the gateway image cannot be built" >&2; exit 1; }
@@ -34,17 +37,38 @@ fi
 
 src_hash=$(cd "$ROOT" && { git ls-files -co --exclude-standard -- gateway package.json package-lock.json 2>/dev/null || find gateway -type f -not -path '*/node_modules/*'; } \
   | grep -v '/node_modules/' | sort | xargs sha256sum 2>/dev/null | sha256sum | cut -c1-16)
-key="$src_hash@$(docker image inspect --format '{{.Id}}' "$BASE_IMAGE")"
+build_args=(--build-arg "$base_arg=$BASE_IMAGE")
+if [[ -n "$BUILD_IMAGE" ]] && grep -Eq '^[[:space:]]*ARG[[:space:]]+BUILD_IMAGE([=[:space:]]|$)' "$DOCKERFILE"; then
+  build_args+=(--build-arg "BUILD_IMAGE=$BUILD_IMAGE")
+fi
+key="$src_hash@$(docker image inspect --format '{{.Id}}' "$BASE_IMAGE")@${BUILD_IMAGE:+$(docker image inspect --format '{{.Id}}' "$BUILD_IMAGE")}"
 if [[ "$(docker image inspect --format '{{ index .Config.Labels "rampart.testbed.key" }}' "$TAG" 2>/dev/null || true)" == "$key" ]]; then
   echo "testbed: $TAG present"
   exit 0
 fi
 
 t=$SECONDS
+# The legacy builder ignores BuildKit's per-Dockerfile ignore file (gateway/Dockerfile.dockerignore) and
+# would send the whole context, node_modules included. Reproduce its allowlist ("**" then "!path" lines)
+# as a small context directory instead.
+IGNORE_FILE="$DOCKERFILE.dockerignore"
+stage=""
+if [[ -f "$IGNORE_FILE" ]] && grep -qx '\*\*' "$IGNORE_FILE"; then
+  stage=$(mktemp -d /tmp/rampart-gateway-ctx.XXXXXX)
+  trap 'rm -rf "$stage"' EXIT
+  while IFS= read -r line; do
+    [[ "$line" == '!'* ]] || continue
+    rel=${line#!}; rel=${rel%/\*\*}
+    [[ -e "$context/$rel" ]] || { echo "testbed: $IGNORE_FILE includes $rel, which does not exist" >&2; exit 1; }
+    mkdir -p "$stage/$(dirname "$rel")"
+    cp -r "$context/$rel" "$stage/$rel"
+  done <"$IGNORE_FILE"
+  context=$stage
+fi
 log=/tmp/rampart-gateway-build.log
-if ! docker build -f "$DOCKERFILE" --build-arg "$base_arg=$BASE_IMAGE" --label "rampart.testbed.key=$key" -t "$TAG" "$context" >"$log" 2>&1; then
-  echo "testbed: building gateway/Dockerfile with $base_arg=$BASE_IMAGE failed (context $context):" >&2
+if ! docker build -f "$DOCKERFILE" "${build_args[@]}" --label "rampart.testbed.key=$key" -t "$TAG" "$context" >"$log" 2>&1; then
+  echo "testbed: building gateway/Dockerfile (${build_args[*]}) failed (context $context):" >&2
   tail -n 40 "$log" >&2
   exit 1
 fi
-echo "testbed: $TAG built from gateway/Dockerfile ($base_arg=$BASE_IMAGE) in $((SECONDS - t)) s"
+echo "testbed: $TAG built from gateway/Dockerfile (${build_args[*]}) in $((SECONDS - t)) s"

@@ -8,7 +8,8 @@
 #   rampart-test/nginx:bookworm     > docker/testbed/<svc>/Dockerfile FROM the base
 #   rampart-test/redis:bookworm    /
 #   rampart-test/node24:bookworm   the base + the node binary of the node@24 npm package
-#   rampart-test/gateway:local     gateway/Dockerfile with its base image ARG pointed at node24
+#   rampart-test/node24-build:bookworm  node24 + this machine's CA bundle (npm install stage only)
+#   rampart-test/gateway:local     gateway/Dockerfile with its base image ARGs pointed at those two
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -19,6 +20,7 @@ MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 PACKAGES=coturn,nginx-light,redis-server,ca-certificates,curl
 BASE_IMAGE=rampart-test/base:bookworm
 NODE_IMAGE=rampart-test/node24:bookworm
+NODE_BUILD_IMAGE=rampart-test/node24-build:bookworm
 GATEWAY_IMAGE=rampart-test/gateway:local
 
 t0=$SECONDS
@@ -104,7 +106,23 @@ else
   step "$NODE_IMAGE built with node $node_version, npm $npm_version in $(elapsed "$t")"
 fi
 
-# --- gateway: the production Dockerfile, only its base image substituted through the build ARG
-"$ROOT/scripts/testbed/gateway-image.sh" "$NODE_IMAGE" "$GATEWAY_IMAGE"
+# --- node24-build: node24 + this machine's CA bundle, for the Dockerfile's npm install stage only
+CA_BUNDLE=${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+[[ -f "$CA_BUNDLE" ]] || { echo "testbed: CA bundle $CA_BUNDLE missing" >&2; exit 1; }
+build_key="$(docker image inspect --format '{{.Id}}' "$NODE_IMAGE")@$(sha256sum "$CA_BUNDLE" | cut -c1-16)@$(context_hash "$TESTBED_DIR/node24-build")"
+if [[ "$(label_of "$NODE_BUILD_IMAGE" rampart.testbed.key)" == "$build_key" ]]; then
+  step "$NODE_BUILD_IMAGE present"
+else
+  t=$SECONDS
+  ctx=$(mktemp -d /tmp/rampart-node24build.XXXXXX)
+  cp "$TESTBED_DIR/node24-build/Dockerfile" "$ctx/"
+  cp "$CA_BUNDLE" "$ctx/ca-certificates.crt"
+  quiet_build --build-arg "BASE=$NODE_IMAGE" --label "rampart.testbed.key=$build_key" -t "$NODE_BUILD_IMAGE" "$ctx" >/dev/null
+  rm -rf "$ctx"
+  step "$NODE_BUILD_IMAGE built in $(elapsed "$t")"
+fi
+
+# --- gateway: the production Dockerfile, only its base images substituted through its build ARGs
+"$ROOT/scripts/testbed/gateway-image.sh" "$NODE_IMAGE" "$GATEWAY_IMAGE" "$NODE_BUILD_IMAGE"
 
 step "images ready in $(elapsed "$t0")"
