@@ -2,24 +2,24 @@ import { beforeAll, describe, expect, it } from "vitest";
 import ipaddr from "ipaddr.js";
 import { port as catalogued, PORTS } from "../../components/catalogue";
 import { assertPinnedImage } from "../../components/containers/image-ref";
-import { capture, containersOf, installMocks, maskedInputs, reveal, type CapturedResource } from "./support/capture";
+import { capture, containersOf, installMocks, maskedInputs, reveal, type CapturedResource, type ContainerInputs } from "./support/capture";
 import { buildStack } from "./support/stacks";
 
 beforeAll(() => installMocks());
 
 const SERVICES = ["livekit", "coturn", "gateway", "elasticsearch", "redis", "edge"] as const;
 
-function serviceOf(c: Record<string, any>): string {
+function serviceOf(c: ContainerInputs): string {
   return (c.labels as { label: string; value: string }[]).find((l) => l.label === "rampart.service")!.value;
 }
 
 for (const target of ["local", "aws"] as const) {
   describe(`${target} stack`, () => {
     let resources: CapturedResource[];
-    let containers: Record<string, any>[];
+    let containers: ContainerInputs[];
     beforeAll(async () => {
       resources = await capture(() => buildStack(target));
-      containers = containersOf(resources).map((r) => reveal<Record<string, any>>(r.inputs));
+      containers = containersOf(resources).map((r) => reveal<ContainerInputs>(r.inputs));
     });
 
     it("declares exactly one container per service", () => {
@@ -44,11 +44,26 @@ for (const target of ["local", "aws"] as const) {
         expect(c.memory, c.name).toBeGreaterThan(0);
         expect(c.memorySwap, c.name).toBe(c.memory);
         expect(Number(c.cpus), c.name).toBeGreaterThan(0);
-        expect(c.ulimits.find((u: any) => u.name === "nproc")?.hard, c.name).toBeGreaterThan(0);
+        expect(c.ulimits.find((u) => u.name === "nproc")?.hard, c.name).toBeGreaterThan(0);
         expect(c.healthcheck.tests.length, c.name).toBeGreaterThan(1);
         expect(c.restart, c.name).toBe("on-failure");
         expect(c.logOpts["max-size"], c.name).toBeDefined();
         expect(c.init, c.name).toBe(true);
+      }
+    });
+
+    it("relaxes the baseline only where an exception is named: exec tmp and memlock for Elasticsearch alone", () => {
+      for (const c of containers) {
+        const isEs = serviceOf(c) === "elasticsearch";
+        const execMounts = Object.entries(c.tmpfs as Record<string, string>).filter(([, o]) => !o.split(",").includes("noexec"));
+        expect(execMounts.map(([p]) => p), c.name).toEqual(isEs ? ["/tmp"] : []);
+        for (const [, o] of Object.entries(c.tmpfs as Record<string, string>)) expect(o, c.name).toMatch(/nosuid,nodev/);
+        expect(c.ulimits.some((u) => u.name === "memlock"), c.name).toBe(isEs);
+        expect(c.pidMode ?? c.ipcMode ?? c.usernsMode, c.name).toBeUndefined();
+        for (const m of c.mounts as { type: string; source: string }[]) {
+          expect(m.type, `${c.name} mounts ${m.source}`).toBe("volume");
+          expect(m.source, c.name).not.toMatch(/docker\.sock|^\//);
+        }
       }
     });
 
@@ -70,7 +85,7 @@ for (const target of ["local", "aws"] as const) {
 
     it("keeps secrets out of the environment and in 0400 files owned by the service uid, as secrets", () => {
       for (const r of containersOf(resources)) {
-        const c = reveal<Record<string, any>>(r.inputs);
+        const c = reveal<ContainerInputs>(r.inputs);
         const uid = String(c.user).split(":")[0];
         for (const e of (c.envs ?? []) as string[]) {
           const [name] = e.split("=");
@@ -111,7 +126,7 @@ for (const target of ["local", "aws"] as const) {
       const internal = resources.find((r) => r.type === "docker:index/network:Network" && (r.inputs.name as string).endsWith("-internal"))!;
       expect(internal.inputs.internal).toBe(true);
       for (const c of containers.filter((x) => ["elasticsearch", "redis"].includes(serviceOf(x)))) {
-        expect(c.networksAdvanced.map((n: any) => n.name), c.name).toEqual([internal.inputs.name]);
+        expect((c.networksAdvanced ?? []).map((n) => n.name), c.name).toEqual([internal.inputs.name]);
         expect(c.ports ?? [], c.name).toEqual([]);
       }
     });
@@ -120,7 +135,7 @@ for (const target of ["local", "aws"] as const) {
 
 describe("target-specific exposure", () => {
   it("local: only the edge proxy, LiveKit media and TURN are published, all on 127.0.0.1, without host networking", async () => {
-    const containers = containersOf(await capture(() => buildStack("local"))).map((r) => reveal<Record<string, any>>(r.inputs));
+    const containers = containersOf(await capture(() => buildStack("local"))).map((r) => reveal<ContainerInputs>(r.inputs));
     const published = new Set<string>();
     for (const c of containers) {
       expect(c.networkMode, c.name).toBe("bridge");
@@ -134,11 +149,11 @@ describe("target-specific exposure", () => {
     const gateway = containers.find((c) => serviceOf(c) === "gateway")!;
     expect(gateway.ports).toEqual([{ internal: catalogued("gateway-metrics").from, external: catalogued("gateway-metrics").from, ip: "127.0.0.1", protocol: "tcp" }]);
     const livekit = containers.find((c) => serviceOf(c) === "livekit")!;
-    expect(livekit.ports.map((p: any) => `${p.external}/${p.protocol}`).sort()).toEqual(["7881/tcp", "7882/udp"]);
+    expect((livekit.ports ?? []).map((p) => `${p.external}/${p.protocol}`).sort()).toEqual(["7881/tcp", "7882/udp"]);
   });
 
   it("aws: host networking for LiveKit and coturn only; the rest on bridge networks", async () => {
-    const containers = containersOf(await capture(() => buildStack("aws"))).map((r) => reveal<Record<string, any>>(r.inputs));
+    const containers = containersOf(await capture(() => buildStack("aws"))).map((r) => reveal<ContainerInputs>(r.inputs));
     for (const c of containers) {
       const hostNet = ["livekit", "coturn"].includes(serviceOf(c));
       expect(c.networkMode, c.name).toBe(hostNet ? "host" : "bridge");

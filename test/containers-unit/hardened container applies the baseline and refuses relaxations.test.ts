@@ -5,7 +5,7 @@ import { port } from "../../components/catalogue";
 import { containerEnvs } from "../../components/containers/environment";
 import { checkedBindAddress } from "../../components/containers/port-bindings";
 import { HardenedContainer, type HardenedContainerArgs } from "../../components/containers/hardened-container";
-import { capture, containersOf, installMocks, maskedInputs, outputError, reveal } from "./support/capture";
+import { capture, containersOf, installMocks, maskedInputs, outputError, reveal, type ContainerInputs } from "./support/capture";
 
 beforeAll(() => installMocks());
 
@@ -28,7 +28,7 @@ async function inputsOf(args: HardenedContainerArgs) {
   const resources = await capture(() => new HardenedContainer("probe", args));
   const [container] = containersOf(resources);
   if (!container) throw new Error("no container registered");
-  return { raw: container.inputs, inputs: reveal<Record<string, any>>(container.inputs), resources };
+  return { raw: container.inputs, inputs: reveal<ContainerInputs>(container.inputs), resources };
 }
 
 describe("HardenedContainer baseline", () => {
@@ -79,7 +79,7 @@ describe("HardenedContainer baseline", () => {
     const [container] = containersOf(resources);
     const wireUploads = maskedInputs(container!).uploads as Record<string, unknown>[];
     expect(wireUploads).toContainEqual({ file: "/run/secrets/redis-password", content: "[secret]", permissions: "0400", owner: "999", group: "999" });
-    expect(reveal<any[]>(raw.uploads)).toContainEqual(expect.objectContaining({ content: "plain-text-in-test-only-0123456789" }));
+    expect(reveal<ContainerInputs["uploads"]>(raw.uploads)).toContainEqual(expect.objectContaining({ content: "plain-text-in-test-only-0123456789" }));
     // Docker cannot copy into a read-only root: the directory is a named volume.
     expect(inputs.mounts).toEqual([
       expect.objectContaining({ type: "volume", target: "/run/secrets", readOnly: false, volumeOptions: { noCopy: true } }),

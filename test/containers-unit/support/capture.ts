@@ -131,3 +131,39 @@ export async function outputError(o: pulumi.Output<unknown>): Promise<Error | un
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   return failed ? (failed.reason as Error) : undefined;
 }
+
+/** The docker.Container inputs the tests read (the provider's ContainerArgs, resolved). */
+export interface ContainerInputs {
+  name: string;
+  image: string;
+  user: string;
+  readOnly: boolean;
+  privileged: boolean;
+  capabilities: { drops?: string[]; adds?: string[] };
+  securityOpts: string[];
+  memory: number;
+  memorySwap: number;
+  cpus: string;
+  ulimits: { name: string; soft: number; hard: number }[];
+  healthcheck: { tests: string[]; interval?: string; timeout?: string; retries?: number; startPeriod?: string };
+  restart: string;
+  maxRetryCount: number;
+  logDriver: string;
+  logOpts: Record<string, string>;
+  init: boolean;
+  networkMode: string;
+  networksAdvanced?: { name: string; ipv4Address?: string; aliases?: string[] }[];
+  ports?: { internal: number; external: number; ip: string; protocol: string }[];
+  tmpfs: Record<string, string>;
+  mounts: { type: string; source: string; target: string; readOnly: boolean; volumeOptions?: { noCopy?: boolean } }[];
+  uploads: { file: string; content: string; permissions: string; owner: string; group: string }[];
+  envs?: string[];
+  entrypoints?: string[];
+  command?: string[];
+  labels: { label: string; value: string }[];
+  pidMode?: string;
+  ipcMode?: string;
+  usernsMode?: string;
+  volumes?: unknown;
+  devices?: unknown;
+}
