@@ -238,8 +238,10 @@ export class RampartContainers extends pulumi.ComponentResource {
         serverNames: aws ? [appHost] : [appHost, "localhost"],
         tls: { certPem: edgeTls.certPem, keyPem: edgeTls.keyPem },
         originPullCaPem: edgeTls.originPullCaPem,
-        // Locally the only "proxy" is Docker's own forwarding from the edge network's gateway.
-        cloudflareRanges: args.cloudflareRanges ?? [`${at.edgeGateway}/32`],
+        // Locally there is no Cloudflare and no proxy to believe: loopback only, which never is the peer
+        // (Docker forwards published connections from the edge network's gateway), so CF-Connecting-IP
+        // is ignored and the peer address is the client address.
+        cloudflareRanges: args.cloudflareRanges ?? ["127.0.0.1/32"],
         upstreams: {
           gatewayHost: at.gatewayEdge,
           // On AWS LiveKit is on the host network: the edge reaches its API on the private address.
