@@ -1,0 +1,27 @@
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { captureRegistrations, waitForRegistrations } from "../../infra/plan/capture";
+import { planMocks } from "../../infra/plan/mocks";
+import { evaluatePolicies } from "../../policies/check/evaluate";
+import { RampartContainers } from "../../components/containers/stack";
+import { STACK_ARGS } from "./support/stacks";
+
+// Cross-check against the policy pack as the offline plan runs it: the containers must satisfy every
+// container-hardening rule (docker-*) on both targets. Pulumi's runtime is process-global, so both
+// targets are declared in one mock program under distinct prefixes.
+describe("policy pack over RampartContainers", () => {
+  it("reports no docker-* violation for the local or the aws stack", async () => {
+    await pulumi.runtime.setMocks(planMocks(), "rampart", "containers-unit", true);
+    const resources = captureRegistrations();
+    await pulumi.runtime.runInPulumiStack(async () => {
+      new RampartContainers("local", { ...STACK_ARGS.local, prefix: "local" });
+      new RampartContainers("aws", { ...STACK_ARGS.aws, prefix: "aws" });
+      return {};
+    });
+    await waitForRegistrations();
+    expect(resources.filter((r) => r.type === "docker:index/container:Container")).toHaveLength(12);
+    const violations = evaluatePolicies(resources).violations;
+    const hardening = violations.filter((v) => v.policy.startsWith("docker-"));
+    expect(hardening.map((v) => `${v.policy}: ${v.message}`)).toEqual([]);
+  });
+});
