@@ -7,7 +7,7 @@ import type { SharedRedis } from "../limits/redis.js";
 import type { GatewayLog } from "../log.js";
 
 export interface RoomMember {
-  deliver(payload: string): void;
+  deliver(payload: Buffer): void;
 }
 
 export interface RoomHub {
@@ -24,9 +24,12 @@ export function createRoomHub(redis: SharedRedis | undefined, log: GatewayLog): 
   const rooms = new Map<string, Set<RoomMember>>();
   const subscribed = new Set<string>();
 
+  // Encoded once per message, not once per recipient.
   const deliverLocally = (room: string, payload: string) => {
     const members = rooms.get(room);
-    if (members) for (const m of members) m.deliver(payload);
+    if (!members) return;
+    const bytes = Buffer.from(payload);
+    for (const m of members) m.deliver(bytes);
   };
 
   const onChannelMessage = (payload: string, ch: string) => deliverLocally(ch.slice("rampart:room:".length), payload);

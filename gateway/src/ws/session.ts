@@ -15,6 +15,29 @@ import { authFrame, clientFrame, CloseCode, errorFrame, messageFrame, parseJson,
 type State = "awaiting_auth" | "authenticating" | "open" | "closing" | "closed";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const SESSION = Symbol("rampart.session");
+type Owned = WebSocket & { [SESSION]: Session };
+
+// Shared listeners (with the session found on the socket) instead of closures per connection: at
+// 10,000 idle connections every object per session counts.
+function onMessageShared(this: WebSocket, data: RawData, isBinary: boolean) {
+  (this as Owned)[SESSION].onMessage(data, isBinary);
+}
+function onCloseShared(this: WebSocket) {
+  (this as Owned)[SESSION].onClose();
+}
+function onErrorShared(this: WebSocket, err: Error & { code?: string }) {
+  (this as Owned)[SESSION].onError(err);
+}
+function onPongShared(this: WebSocket) {
+  (this as Owned)[SESSION].alive = true;
+}
+function authTimeoutShared(session: Session) {
+  session.onAuthTimeout();
+}
+function expiryShared(session: Session) {
+  session.onExpiryTimer();
+}
 /** Frames a client may pipeline behind its auth frame before the verdict. */
 const MAX_QUEUED_BEFORE_AUTH = 8;
 
@@ -36,15 +59,16 @@ export class Session implements RoomMember {
     private readonly ipLease: Lease,
     private readonly onClosed: (session: Session) => void,
   ) {
-    this.authTimer = setTimeout(this.onAuthTimeout, ctx.config.authTimeoutMs);
-    ws.on("message", this.onMessage);
-    ws.on("close", this.onClose);
-    ws.on("error", this.onError);
-    ws.on("pong", this.onPong);
+    this.authTimer = setTimeout(authTimeoutShared, ctx.config.authTimeoutMs, this);
+    (ws as Owned)[SESSION] = this;
+    ws.on("message", onMessageShared);
+    ws.on("close", onCloseShared);
+    ws.on("error", onErrorShared);
+    ws.on("pong", onPongShared);
   }
 
   /** Fan-out delivery. A client whose buffer stays over the bound is cut off (backpressure). */
-  deliver(payload: string): void {
+  deliver(payload: Buffer): void {
     const ws = this.ws;
     if (ws.readyState !== WebSocket.OPEN) return;
     if (ws.bufferedAmount > this.ctx.config.maxBufferedBytes) {
@@ -54,7 +78,7 @@ export class Session implements RoomMember {
       return;
     }
     this.slowSince = 0;
-    ws.send(payload);
+    ws.send(payload, { binary: false });
   }
 
   /** Called by the heartbeat sweep: the slow-consumer bound holds even when no new messages arrive. */
@@ -74,19 +98,15 @@ export class Session implements RoomMember {
     this.ws.terminate();
   }
 
-  private readonly onPong = () => {
-    this.alive = true;
-  };
-
-  private readonly onAuthTimeout = () => {
+  onAuthTimeout(): void {
     this.authTimer = undefined;
     if (this.state !== "awaiting_auth" && this.state !== "authenticating") return;
     this.ctx.metrics.authFailures.inc({ reason: "timeout" });
     this.ctx.log.security("auth_timeout", this.ip, { timeoutMs: this.ctx.config.authTimeoutMs });
     this.close(CloseCode.AUTH_TIMEOUT, "authentication timeout");
-  };
+  }
 
-  private readonly onMessage = (data: RawData, isBinary: boolean) => {
+  onMessage(data: RawData, isBinary: boolean): void {
     switch (this.state) {
       case "closing":
       case "closed":
@@ -103,7 +123,7 @@ export class Session implements RoomMember {
         if (isBinary) return void this.dispatch(undefined);
         return void this.dispatch(data);
     }
-  };
+  }
 
   private onFirstFrame(data: RawData, isBinary: boolean): void {
     const frame = isBinary ? undefined : authFrame.safeParse(parseJson(data.toString()));
@@ -169,14 +189,14 @@ export class Session implements RoomMember {
   private scheduleExpiry(): void {
     clearTimeout(this.expiryTimer);
     const delay = this.identity!.expiresAt * 1000 - Date.now();
-    this.expiryTimer = setTimeout(this.onExpiryTimer, Math.max(0, Math.min(delay, MAX_TIMER_MS)));
+    this.expiryTimer = setTimeout(expiryShared, Math.max(0, Math.min(delay, MAX_TIMER_MS)), this);
   }
 
-  private readonly onExpiryTimer = () => {
+  onExpiryTimer(): void {
     if (this.state !== "open" || !this.identity) return;
     if (Date.now() < this.identity.expiresAt * 1000) return this.scheduleExpiry();
     this.close(CloseCode.TOKEN_EXPIRED, "token expired");
-  };
+  }
 
   /** Every frame after authentication counts against MSG_PER_MINUTE, valid or not. */
   private async dispatch(data: RawData | undefined): Promise<void> {
@@ -269,16 +289,16 @@ export class Session implements RoomMember {
     this.refuse("RATE_LIMITED", CloseCode.RATE_LIMITED, "rate limited");
   }
 
-  private readonly onError = (err: Error & { code?: string }) => {
+  onError(err: Error & { code?: string }): void {
     if (err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") {
       this.ctx.metrics.rateLimitHits.inc({ scope: "message_size" });
       this.ctx.log.security("message_too_big", this.ip, { limit: this.ctx.config.maxMessageBytes, ...(this.identity ? { userId: this.identity.userId } : {}) });
       return; // ws closes with 1009 itself
     }
     this.ctx.log.warn("websocket protocol error", { ip: this.ip, code: err.code ?? "unknown" });
-  };
+  }
 
-  private readonly onClose = () => {
+  onClose(): void {
     if (this.state === "closed") return;
     this.state = "closed";
     clearTimeout(this.authTimer);
@@ -289,7 +309,7 @@ export class Session implements RoomMember {
     this.userLease?.release();
     this.ipLease.release();
     this.onClosed(this);
-  };
+  }
 
   private send(payload: string): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(payload);
