@@ -39,8 +39,18 @@ export function unwrapSecrets(value: unknown, path: string, secretPaths: string[
   return value;
 }
 
+export interface CaptureOptions {
+  /**
+   * Give @pulumi/tls resources inert PEM-shaped outputs. Only for declaration checks that never run the
+   * result: a container given these would not start, and the engine tests pass real PEMs instead.
+   */
+  inertTls?: boolean;
+}
+
+const INERT_PEM = "-----BEGIN INERT TEST VALUE-----\nbm90IGEgcmVhbCBrZXk=\n-----END INERT TEST VALUE-----\n";
+
 /** Outputs the mocks add to resources whose outputs the components read (generated secrets). */
-function mockOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+function mockOutputs(type: string, name: string, inputs: Record<string, unknown>, options: CaptureOptions): Record<string, unknown> {
   switch (type) {
     case "random:index/randomPassword:RandomPassword":
     case "random:index/randomString:RandomString": {
@@ -56,6 +66,9 @@ function mockOutputs(type: string, name: string, inputs: Record<string, unknown>
       return { hex: bytes.toString("hex"), b64Url: bytes.toString("base64url"), b64Std: bytes.toString("base64") };
     }
     default:
+      if (type.startsWith("tls:") && options.inertTls) {
+        return { privateKeyPem: INERT_PEM, publicKeyPem: INERT_PEM, certPem: INERT_PEM, certRequestPem: INERT_PEM, privateKeyOpenssh: INERT_PEM, publicKeyOpenssh: INERT_PEM };
+      }
       if (type.startsWith("tls:")) {
         throw new Error(
           `${name}: the container suite has no mock state for ${type}; pass real certificate/key values ` +
@@ -86,7 +99,7 @@ async function settle(count: () => number): Promise<void> {
  * Constructs whatever `build` constructs under Pulumi's mock runtime and returns every resource it
  * registered, with inputs resolved. `build` may return outputs to await (e.g. a component's outputs).
  */
-export async function captureResources(build: () => unknown): Promise<CapturedResource[]> {
+export async function captureResources(build: () => unknown, options: CaptureOptions = {}): Promise<CapturedResource[]> {
   const captured: CapturedResource[] = [];
   let failure: unknown;
   await pulumi.runtime.setMocks(
@@ -98,7 +111,7 @@ export async function captureResources(build: () => unknown): Promise<CapturedRe
           const id = `${args.name}-id`;
           captured.push({ type: args.type, name: args.name, inputs, secretPaths, id });
           // Echo the inputs as they arrived (secrets stay secret in the component's own outputs).
-          return { id, state: { ...args.inputs, ...mockOutputs(args.type, args.name, inputs) } };
+          return { id, state: { ...args.inputs, ...mockOutputs(args.type, args.name, inputs, options) } };
         } catch (err) {
           failure ??= err;
           throw err;
