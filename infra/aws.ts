@@ -1,11 +1,14 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { portsFor } from "../components/catalogue";
+import { AcmeCertificate } from "../components/certificates";
+import { RampartContainers } from "../components/containers";
 import { CloudflareEdge, type ManagedRulesetName } from "../components/edge";
 import { DockerHost } from "../components/host";
 import { Network } from "../components/network";
 import type { RampartConfig } from "./config";
 import { checkEdgePlan, edgeHostnames } from "./edge";
+import { gatewaySecurityLogFiles, SECURITY_LOG_UNIT } from "./security-log";
 
 /** AWS target: VPC and security groups by exposure class, a hardened Docker host, Cloudflare in front. */
 export function deployAws(config: RampartConfig): Record<string, pulumi.Input<unknown>> {
@@ -39,6 +42,8 @@ export function deployAws(config: RampartConfig): Record<string, pulumi.Input<un
     rootVolumeGiB: aws.rootVolumeGiB,
     dockerVersion: aws.dockerVersion,
     deployerPublicKey: aws.deployerPublicKey,
+    files: gatewaySecurityLogFiles("rampart-gateway"),
+    units: [SECURITY_LOG_UNIT],
     firewall: pulumi.all([ranges.ipv4Cidrs, ranges.ipv6Cidrs]).apply(([v4, v6]) => ({
       ports: hostPorts,
       vpcCidr: aws.vpcCidr,
@@ -58,7 +63,30 @@ export function deployAws(config: RampartConfig): Record<string, pulumi.Input<un
     ...(cf.managedRulesets.length ? { managedRulesets: cf.managedRulesets as ManagedRulesetName[] } : {}),
   });
 
+  const hostnames = edgeHostnames(config.domain!);
+  const cloudflareToken = new pulumi.Config("cloudflare").getSecret("apiToken");
+  const turnCertificate = new AcmeCertificate("rampart-turn", {
+    hostname: hostnames.turn,
+    email: aws.acmeEmail,
+    serverUrl: aws.acmeServerUrl,
+    ...(cloudflareToken ? { cloudflareDnsToken: cloudflareToken } : {}),
+  });
+
+  const containers = new RampartContainers("rampart", {
+    target: "aws",
+    domain: config.domain!,
+    hostnames: { app: hostnames.app, turn: hostnames.turn },
+    bindAddress: host.privateIp,
+    publicAddress: host.publicIp,
+    allowedOrigins: [...config.allowedOrigins],
+    cloudflareRanges: pulumi.all([ranges.ipv4Cidrs, ranges.ipv6Cidrs]).apply(([v4, v6]) => [...v4, ...v6]),
+    edgeTls: { certPem: edge.originCertificatePem, keyPem: edge.originPrivateKeyPem, originPullCaPem: edge.originPullCaPem },
+    turnTls: { certPem: turnCertificate.certPem, keyPem: turnCertificate.keyPem },
+    secrets: config.jwtSecret ? { jwtSecret: pulumi.secret(config.jwtSecret) } : {},
+  }, { provider: host.provider });
+
   return {
+    endpoints: containers.endpoints,
     proxiedHostnames: edge.proxiedHostnames,
     dnsOnlyHostnames: edge.dnsOnlyHostnames,
     vpcId: network.vpcId,

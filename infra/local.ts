@@ -1,7 +1,21 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import { RampartContainers } from "../components/containers";
 import type { RampartConfig } from "./config";
 
-/** Local target: the whole stack on the local Docker daemon, nothing published beyond 127.0.0.1. */
-export function deployLocal(_config: RampartConfig): Record<string, pulumi.Input<unknown>> {
-  return {};
+/**
+ * Local target: the whole stack on the local Docker daemon. Elasticsearch, Redis and the LiveKit API sit
+ * on an internal network; only the edge proxy, LiveKit media and TURN are published, on 127.0.0.1.
+ */
+export function deployLocal(config: RampartConfig): Record<string, pulumi.Input<unknown>> {
+  const containers = new RampartContainers("rampart", {
+    target: "local",
+    allowedOrigins: [...config.allowedOrigins],
+    secrets: config.jwtSecret ? { jwtSecret: pulumi.secret(config.jwtSecret) } : {},
+  });
+  return {
+    endpoints: containers.endpoints,
+    internalNetwork: containers.internalNetworkName,
+    // The edge proxy demands a client certificate (the local stand-in for Cloudflare's origin pull).
+    localClientCertificate: pulumi.secret(containers.localClientCertificate),
+  };
 }

@@ -21,6 +21,8 @@ export interface CloudInitInput {
   readonly firewall: FirewallInput;
   /** Extra files, e.g. the gateway's fail2ban filter and jail. */
   readonly files?: readonly HostFile[];
+  /** Extra systemd units (written through `files`) to enable and start once Docker is up. */
+  readonly units?: readonly string[];
 }
 
 /**
@@ -133,6 +135,10 @@ export function renderCloudInit(input: CloudInitInput): string {
       "systemctl enable --now docker rampart-docker-user.service",
       "systemctl restart ssh",
       "systemctl enable --now fail2ban unattended-upgrades",
+      ...(input.units ?? []).map((u) => {
+        if (!/^[a-z0-9@._-]+\.(service|timer|path)$/.test(u)) throw new Error(`units: "${u}" is not a systemd unit name`);
+        return `systemctl enable --now ${u}`;
+      }),
     ],
   };
   return "#cloud-config\n" + stringify(config, { lineWidth: 0 });

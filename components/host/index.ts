@@ -26,6 +26,8 @@ export interface DockerHostArgs {
   /** Inputs of the host's DOCKER-USER firewall (ports from the catalogue). */
   firewall: pulumi.Input<FirewallInput>;
   files?: pulumi.Input<HostFile[]>;
+  /** systemd units among `files` to enable once Docker is up. */
+  units?: string[];
   /** AWS region, for the SSM proxy command (default: the provider's region). */
   region?: pulumi.Input<string>;
 }
@@ -71,7 +73,13 @@ export class DockerHost extends pulumi.ComponentResource {
     const userData = pulumi
       .all([args.dockerVersion, args.deployerPublicKey, args.firewall, args.files ?? []])
       .apply(([dockerVersion, deployerPublicKey, firewall, files]) =>
-        renderCloudInit({ dockerVersion, deployerPublicKey, firewall: firewall as FirewallInput, files: files as HostFile[] }),
+        renderCloudInit({
+          dockerVersion,
+          deployerPublicKey,
+          firewall: firewall as FirewallInput,
+          files: files as HostFile[],
+          units: args.units ?? [],
+        }),
       );
 
     const instance = new aws.ec2.Instance(`${name}-instance`, {

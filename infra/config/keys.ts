@@ -90,6 +90,15 @@ export const CONFIG_KEYS = {
     default: [],
     description: "Managed WAF rulesets to execute (free | cloudflare | owasp). Empty: the plan's default (Free Managed Ruleset on free; Cloudflare Managed + OWASP Core on Pro and above).",
   },
+  acmeEmail: {
+    type: "string",
+    description: "Contact address of the ACME account that issues the publicly trusted TURNS certificate (DNS-01 on the Cloudflare zone). Required for the aws target.",
+  },
+  acmeServerUrl: {
+    type: "string",
+    default: "https://acme-v02.api.letsencrypt.org/directory",
+    description: "ACME directory issuing the TURNS certificate (Let's Encrypt production by default; use the staging directory to try a stack).",
+  },
   jwtSecret: {
     type: "string",
     secret: true,

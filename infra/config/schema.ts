@@ -15,6 +15,8 @@ export interface AwsSettings {
   readonly dockerVersion: string;
   readonly deployerPublicKey: string;
   readonly flowLogRetentionDays: number;
+  readonly acmeEmail: string;
+  readonly acmeServerUrl: string;
 }
 
 export interface CloudflareSettings {
@@ -72,6 +74,8 @@ const rawSchema = z.object({
   cloudflareZoneId: z.string().regex(/^[0-9a-f]{32}$/, "is not a Cloudflare zone id (32 hex characters)").optional(),
   cloudflarePlan: z.string(),
   cloudflareManagedRulesets: stringList,
+  acmeEmail: z.email("is not an email address").optional(),
+  acmeServerUrl: z.url({ protocol: /^https$/, error: "is not an https URL" }),
   jwtSecret: z.string().optional(),
 });
 
@@ -138,6 +142,7 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
     if (!raw.domain) issues.push(`${key("domain")}: required for the aws target`);
     if (!raw.cloudflareZoneId) issues.push(`${key("cloudflareZoneId")}: required for the aws target`);
     if (!raw.deployerPublicKey) issues.push(`${key("deployerPublicKey")}: required for the aws target`);
+    if (!raw.acmeEmail) issues.push(`${key("acmeEmail")}: required for the aws target (the TURNS certificate's ACME account)`);
     checkNetwork(raw.vpcCidr, raw.publicSubnetCidrs, raw.privateSubnetCidrs, issues);
   }
 
@@ -160,6 +165,8 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
             dockerVersion: raw.dockerVersion,
             deployerPublicKey: raw.deployerPublicKey!,
             flowLogRetentionDays: raw.flowLogRetentionDays,
+            acmeEmail: raw.acmeEmail!,
+            acmeServerUrl: raw.acmeServerUrl,
           },
           cloudflare: {
             zoneId: raw.cloudflareZoneId!,

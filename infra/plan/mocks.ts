@@ -39,6 +39,11 @@ const COMPUTED: Record<string, Computed> = {
   "tls:index/locallySignedCert:LocallySignedCert": (name) => ({ certPem: mockPem("CERTIFICATE", name) }),
   "tls:index/certRequest:CertRequest": (name) => ({ certRequestPem: mockPem("CERTIFICATE REQUEST", name) }),
   "cloudflare:index/originCaCertificate:OriginCaCertificate": (name) => ({ certificate: mockPem("CERTIFICATE", name) }),
+  "acme:index/certificate:Certificate": (name) => ({
+    certificatePem: mockPem("CERTIFICATE", name),
+    issuerPem: mockPem("CERTIFICATE", `${name}-issuer`),
+    privateKeyPem: mockPem("EC PRIVATE KEY", name),
+  }),
 };
 
 export function planMocks(): pulumi.runtime.Mocks {

@@ -51,7 +51,9 @@ export const REQUIRED_DENIED_PEERS: readonly { range: string; why: string }[] = 
   { range: "198.18.0.0/15", why: "benchmarking" },
   { range: "224.0.0.0/4", why: "multicast" },
   { range: "240.0.0.0/4", why: "reserved and broadcast" },
-  { range: "::/128", why: "unspecified (reaches loopback)" },
+  // `::` (unspecified) is not listed: coturn refuses a zero peer address itself since the CVE-2020-26262
+  // fix (4.5.2), and a `denied-peer-ip` range starting at `::` makes coturn deny every IPv4 peer as well
+  // (seen on 4.6.1), so requiring it would switch the relay off.
   { range: "::1/128", why: "loopback" },
   { range: "::ffff:0:0/96", why: "IPv4-mapped (bypass of the IPv4 list)" },
   { range: "64:ff9b::/96", why: "NAT64 (bypass of the IPv4 list)" },

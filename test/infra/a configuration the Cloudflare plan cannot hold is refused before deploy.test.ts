@@ -8,6 +8,7 @@ const base = {
   cloudflareZoneId: "023e105f4ecef8ad9ca31a8372d0c353",
   deployerPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKm0Q8l6P3a3nE2qGwN4aX6x8c2fUuQzvF1yWq9mS7hT deployer",
   allowedOrigins: ["https://app.example.com"],
+  acmeEmail: "ops@example.com",
 };
 
 describe("Cloudflare plan limits in configuration", () => {

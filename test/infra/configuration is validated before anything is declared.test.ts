@@ -7,6 +7,7 @@ const aws = {
   cloudflareZoneId: "023e105f4ecef8ad9ca31a8372d0c353",
   deployerPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKm0Q8l6P3a3nE2qGwN4aX6x8c2fUuQzvF1yWq9mS7hT deployer",
   adminCidrs: ["198.51.100.0/24"],
+  acmeEmail: "ops@example.com",
 };
 
 function issuesOf(values: Record<string, unknown>): string[] {
@@ -83,6 +84,7 @@ describe("configuration validation", () => {
       "rampart:domain: required for the aws target",
       "rampart:cloudflareZoneId: required for the aws target",
       "rampart:deployerPublicKey: required for the aws target",
+      "rampart:acmeEmail: required for the aws target (the TURNS certificate's ACME account)",
     ]);
   });
 
@@ -124,6 +126,6 @@ describe("configuration validation", () => {
   });
 
   it("reports every problem at once", () => {
-    expect(issuesOf({ target: "aws", adminCidrs: ["0.0.0.0/0"], adminSsh: true, domain: "example.com" }).length).toBe(3);
+    expect(issuesOf({ target: "aws", adminCidrs: ["0.0.0.0/0"], adminSsh: true, domain: "example.com" }).length).toBe(4);
   });
 });
