@@ -39,6 +39,9 @@ describeEngine("deliberately broken variants", () => {
         delete inputs.tmpfs;
         return inputs;
       });
+      for (const [n, helper] of plan.helpers[service].entries()) {
+        await engine.launch(`${service}-no-tmpfs-helper${n}`, engineSpec(service, helper, network, engine.volumeName));
+      }
       const id = await engine.launch(`${service}-no-tmpfs`, spec);
       const failure = await engine.waitHealthy(id, `${service} without tmpfs`, 60_000).then(
         () => undefined,
@@ -57,6 +60,9 @@ describeEngine("deliberately broken variants", () => {
       inputs.readOnly = false;
       return inputs;
     });
+    for (const [n, helper] of plan.helpers.redis.entries()) {
+      await engine.launch(`redis-privileged-helper${n}`, engineSpec("redis", helper, network, engine.volumeName));
+    }
     const id = await engine.launch("redis-privileged", spec);
     await engine.waitHealthy(id, "redis with default privileges", 90_000);
     const procs = await containerProcesses(engine, id);

@@ -56,6 +56,9 @@ describeEngine("Rampart services on a real Docker engine", () => {
 
     for (const service of SERVICES) {
       try {
+        for (const [n, helper] of plan.helpers[service].entries()) {
+          await engine.launch(`${service}-helper${n}`, engineSpec(service, helper, network, engine.volumeName));
+        }
         const spec = engineSpec(service, plan.captured[service], network, engine.volumeName);
         const id = await engine.launch(service, spec);
         running[service] = { id, spec, inspect: await inspectContainer(id) };

@@ -148,3 +148,17 @@ export function onlyContainer(resources: readonly CapturedResource[], what: stri
   }
   return containers[0]!;
 }
+
+/**
+ * A component's containers split into the service (started) and helpers created but never started
+ * (`start: false`), such as a seeding container that carries uploads into shared volumes. Helpers are
+ * created first, as their uploads must be in place before the service starts.
+ */
+export function serviceAndHelpers(resources: readonly CapturedResource[], what: string): { service: CapturedResource; helpers: CapturedResource[] } {
+  const containers = containersOf(resources);
+  const started = containers.filter((c) => c.inputs.start !== false);
+  if (started.length !== 1) {
+    throw new Error(`${what} declared ${started.length} started docker containers, expected exactly one: ${started.map((c) => c.name).join(", ")}`);
+  }
+  return { service: started[0]!, helpers: containers.filter((c) => c.inputs.start === false) };
+}

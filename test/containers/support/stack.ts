@@ -9,7 +9,7 @@ import { Coturn } from "../../../components/containers/services/coturn";
 import { EdgeProxy } from "../../../components/containers/services/edge-proxy";
 import { Gateway } from "../../../components/containers/services/gateway";
 import { Redis } from "../../../components/containers/services/redis";
-import { captureResources, onlyContainer, type CapturedResource } from "./capture";
+import { captureResources, serviceAndHelpers, type CapturedResource } from "./capture";
 import { hostRlimitCeiling, translateContainer, type EngineSpec } from "./container-spec";
 import { LOCAL_IMAGES } from "./engine-gate";
 import { makeTestPki, type TestPki } from "./certs";
@@ -42,11 +42,13 @@ export interface StackPlan {
   origin: string;
   serverName: string;
   captured: Record<Service, CapturedResource>;
+  /** Containers a component creates but never starts (e.g. to seed volumes), created before the service. */
+  helpers: Record<Service, CapturedResource[]>;
 }
 
 const secret = () => randomBytes(36).toString("base64url").slice(0, 48);
 
-export function newPlanBasics(): Omit<StackPlan, "captured"> {
+export function newPlanBasics(): Omit<StackPlan, "captured" | "helpers"> {
   // A /24 of 10.213.0.0/16 per run: the network is --internal, the addresses only have to be unique here.
   const third = randomInt(1, 254);
   const subnet = `10.213.${third}.0/24`;
@@ -63,8 +65,14 @@ export function newPlanBasics(): Omit<StackPlan, "captured"> {
 }
 
 /** Constructs each service component under mocks and keeps the container inputs it declares. */
-export async function declareStack(basics: Omit<StackPlan, "captured">): Promise<StackPlan> {
+export async function declareStack(basics: Omit<StackPlan, "captured" | "helpers">): Promise<StackPlan> {
   const { address, secrets, pki } = basics;
+  const onlyContainer = (resources: CapturedResource[], what: string) => {
+    const split = serviceAndHelpers(resources, what);
+    helperLists.push(split.helpers);
+    return split.service;
+  };
+  const helperLists: CapturedResource[][] = [];
   const net = (alias: string, ipv4Address?: string): NetworkAttachment & { ipv4Address?: string } => ({
     name: DECLARED_NETWORK,
     aliases: [alias],
@@ -127,7 +135,12 @@ export async function declareStack(basics: Omit<StackPlan, "captured">): Promise
     }),
     "EdgeProxy",
   );
-  return { ...basics, captured: { redis, coturn, gateway, edge } };
+  const [redisHelpers, coturnHelpers, gatewayHelpers, edgeHelpers] = helperLists as [CapturedResource[], CapturedResource[], CapturedResource[], CapturedResource[]];
+  return {
+    ...basics,
+    captured: { redis, coturn, gateway, edge },
+    helpers: { redis: redisHelpers, coturn: coturnHelpers, gateway: gatewayHelpers, edge: edgeHelpers },
+  };
 }
 
 export function engineSpec(
