@@ -1,7 +1,10 @@
 // Runs inside the suite's client container (node 24 + the repo's `ws` package copied in). Opens the
 // gateway WebSocket through the edge proxy with the origin-pull client certificate, authenticates with
 // the JWT given in the environment, joins a room and prints every frame it received as one JSON line.
+import console from "node:console";
 import { readFileSync } from "node:fs";
+import process from "node:process";
+import { setTimeout } from "node:timers";
 import WebSocket from "./node_modules/ws/wrapper.mjs";
 
 const { WS_URL, WS_ORIGIN, WS_HOST, WS_SERVERNAME, WS_TOKEN, WS_ROOM, WS_CERT_DIR } = process.env;
