@@ -190,6 +190,15 @@ describeEngine("Rampart services on a real Docker engine", () => {
     expect(goodOut).toMatch(/Total lost packets 0 \(0\.0+%\)/);
     const bad = await uclient("wrong-secret-wrong-secret-wrong-secret");
     expect(bad.stdout + bad.stderr).toMatch(/Cannot complete Allocation|401/);
+    // The relay must not become a way into private addresses: Redis's address on the internal network is a
+    // denied peer (the peer is inside this suite's network; nothing leaves it). Loopback is not probed:
+    // locally external-ip is 127.0.0.1, and coturn treats a peer on its own external address as itself.
+    for (const peer of [plan.address.redis]) {
+      const denied = await engine.exec(client, ["timeout", "20", "turnutils_uclient", "-v", "-n", "1", "-u", "rampart-test", "-W", plan.secrets.turnSecret,
+        "-e", peer, "-r", "6379", plan.address.coturn], { timeoutMs: 30_000 });
+      expect(denied.stdout + denied.stderr, `peer ${peer}`).toMatch(/403 \(Forbidden IP\)|Forbidden IP/);
+    }
+    prove("coturn", "relaying to Redis's internal (RFC 1918) address is refused: 403 (Forbidden IP)");
     prove("coturn", `TURN allocations with REST credentials relay ${totals![2]}/${totals![1]} messages with 0 % loss (turnutils_uclient -y); a wrong secret cannot allocate`);
   });
 

@@ -100,6 +100,15 @@ export class EngineRun {
     return name;
   }
 
+  /** A named volume owned by this run (removed in cleanup). */
+  async volume(name: string): Promise<string> {
+    if (!this.volumes.has(name)) {
+      await createVolume(name);
+      this.volumes.add(name);
+    }
+    return name;
+  }
+
   volumeName = (declared: string): string => this.name(`vol-${declared.replace(/[^a-zA-Z0-9_.-]+/g, "-")}`);
 
   /**
@@ -107,12 +116,7 @@ export class EngineRun {
    * at "/" (the provider's destination), then start unless `start: false`.
    */
   async launch(part: string, spec: EngineSpec): Promise<string> {
-    for (const v of spec.volumes) {
-      if (!this.volumes.has(v)) {
-        await createVolume(v);
-        this.volumes.add(v);
-      }
-    }
+    for (const v of spec.volumes) await this.volume(v);
     const id = await createContainer(this.name(part), spec.create);
     this.containers.push(id);
     for (const join of spec.laterNetworks) {
@@ -130,7 +134,9 @@ export class EngineRun {
       } catch (err) {
         throw new Error(
           `${part}: uploading ${upload.file} the way the Pulumi Docker provider does (PUT archive at "/" before start) failed: ` +
-            `${(err as Error).message}. \`pulumi up\` would fail the same way.`,
+            `${(err as Error).message}. \`pulumi up\` would fail the same way: the engine accepts an upload at "/" only ` +
+            `into a container whose root is writable. See "uploads reach a read-only container only through a writable ` +
+            `helper.test.ts" for what works.`,
         );
       }
     }
