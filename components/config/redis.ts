@@ -183,6 +183,8 @@ export function gatewayAclUser(passwordSha256: string): RedisAclUser {
       "+expire", "+pexpire", "+ttl", "+pttl",
       "+hget", "+hset", "+hdel", "+hincrby", "+hgetall",
       "+sadd", "+srem", "+smembers", "+scard", "+sismember",
+      // Cluster-wide connection caps: a sorted set of expiring leases per IP/user.
+      "+zadd", "+zrem", "+zremrangebyscore", "+zcard",
       "+eval", "+evalsha", "+script|load", "+script|exists",
       "+multi", "+exec", "+discard",
       "+publish", "+subscribe", "+unsubscribe", "+psubscribe", "+punsubscribe",

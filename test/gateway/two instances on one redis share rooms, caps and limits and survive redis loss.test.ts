@@ -83,6 +83,10 @@ describeWithBinaries(["redis-server"])("two gateway processes on one real Redis"
     expect(replay.status).toBe(401);
   });
 
+  it("needed nothing its Redis ACL user is not granted (Rampart's rendered redis.conf and users.acl)", async () => {
+    expect(await redis.aclDenials()).toEqual([]);
+  });
+
   it("keeps working when Redis stops: readiness reports it, limits fall back to memory, nothing crashes", async () => {
     const jwt = await token({ sub: "erin" });
     const before = await TestClient.authed(a.wsUrl, jwt);

@@ -6,6 +6,7 @@
  */
 import type { SharedRedis } from "../limits/redis.js";
 import { SIGNATURE_WINDOW_SECONDS } from "./signature.js";
+import { redisKey } from "../limits/keys.js";
 
 const REMEMBER_MS = (2 * SIGNATURE_WINDOW_SECONDS + 5) * 1000;
 
@@ -25,7 +26,7 @@ export function createNonceCache(redis: SharedRedis | undefined): NonceCache {
 
   return {
     async claim(deviceId, nonce) {
-      const key = `rampart:nonce:${deviceId}:${nonce}`;
+      const key = redisKey("nonce", deviceId, nonce);
       const now = Date.now();
       const seenUntil = local.get(key);
       if (seenUntil !== undefined && seenUntil > now) return false;

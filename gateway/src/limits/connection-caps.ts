@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { SharedRedis } from "./redis.js";
+import { redisKey } from "./keys.js";
 
 const LEASE_MS = 60_000;
 const RENEW_MS = 20_000;
@@ -61,20 +62,20 @@ export function createConnectionCaps(redis: SharedRedis | undefined): Connection
   return {
     async acquire(key, limit) {
       if (!redis || !redis.client.isReady) return localLease(key, limit);
-      const redisKey = `rampart:conn:${key}`;
+      const leaseKey = redisKey("conn", key);
       const member = randomUUID();
       const now = Date.now();
       let granted: unknown;
       try {
         granted = await redis.client.eval(ACQUIRE, {
-          keys: [redisKey],
+          keys: [leaseKey],
           arguments: [String(now), String(now + LEASE_MS), String(limit), member, String(LEASE_MS * 2)],
         });
       } catch {
         return localLease(key, limit);
       }
       if (granted !== 1) return undefined;
-      remote.set(member, redisKey);
+      remote.set(member, leaseKey);
       let released = false;
       return {
         release() {
@@ -82,7 +83,7 @@ export function createConnectionCaps(redis: SharedRedis | undefined): Connection
           released = true;
           remote.delete(member);
           // If Redis is away now, the lease expires on its own.
-          redis.client.zRem(redisKey, member).catch(() => undefined);
+          redis.client.zRem(leaseKey, member).catch(() => undefined);
         },
       };
     },

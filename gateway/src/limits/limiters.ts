@@ -4,6 +4,7 @@
  */
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { SharedRedis } from "./redis.js";
+import { redisKey } from "./keys.js";
 
 export interface LimiterSpec {
   readonly keyPrefix: string;
@@ -15,13 +16,13 @@ export type LimiterFactory = (spec: LimiterSpec) => RateLimiterAbstract;
 
 export function limiterFactory(redis: SharedRedis | undefined): LimiterFactory {
   return ({ keyPrefix, points, durationSeconds }) => {
-    const memory = new RateLimiterMemory({ keyPrefix: `rampart:${keyPrefix}`, points, duration: durationSeconds });
+    const memory = new RateLimiterMemory({ keyPrefix: redisKey(keyPrefix), points, duration: durationSeconds });
     if (!redis) return memory;
     return new RateLimiterRedis({
       storeClient: redis.client,
       useRedisPackage: true,
       rejectIfRedisNotReady: true,
-      keyPrefix: `rampart:${keyPrefix}`,
+      keyPrefix: redisKey(keyPrefix),
       points,
       duration: durationSeconds,
       insuranceLimiter: memory,

@@ -5,6 +5,7 @@
  */
 import type { SharedRedis } from "../limits/redis.js";
 import type { GatewayLog } from "../log.js";
+import { redisKey } from "../limits/keys.js";
 
 export interface RoomMember {
   deliver(payload: Buffer): void;
@@ -18,7 +19,7 @@ export interface RoomHub {
   close(): Promise<void>;
 }
 
-const channel = (room: string) => `rampart:room:${room}`;
+const channel = (room: string) => redisKey("room", room);
 
 export function createRoomHub(redis: SharedRedis | undefined, log: GatewayLog): RoomHub {
   const rooms = new Map<string, Set<RoomMember>>();
@@ -32,7 +33,7 @@ export function createRoomHub(redis: SharedRedis | undefined, log: GatewayLog): 
     for (const m of members) m.deliver(bytes);
   };
 
-  const onChannelMessage = (payload: string, ch: string) => deliverLocally(ch.slice("rampart:room:".length), payload);
+  const onChannelMessage = (payload: string, ch: string) => deliverLocally(ch.slice(redisKey("room", "").length), payload);
 
   const subscribe = async (room: string) => {
     if (!redis || subscribed.has(room) || !redis.subscriber.isReady) return;
