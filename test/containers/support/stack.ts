@@ -108,6 +108,8 @@ export async function declareStack(basics: Omit<StackPlan, "captured" | "helpers
       new Gateway("gateway", {
         image: "rampart/gateway:0.1.0",
         networks: [net("gateway")],
+        // As RampartContainers does on the local target: metrics published on the host's loopback.
+        metricsAddress: "127.0.0.1",
         allowedOrigins: [basics.origin],
         trustedProxies: [`${address.edge}/32`],
         jwt: { secret: secrets.jwtSecret },
