@@ -1,13 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 
-/** A resource as the plan reports it (DESIGN §6). Secret values are masked. */
-export interface PlanResource {
-  urn: string;
-  type: string;
-  name: string;
-  parent?: string;
-  inputs: Record<string, unknown>;
-}
+import type { PlanResource } from "../../policies/check/evaluate";
+
+/** A resource as the plan reports it (DESIGN §6), the shape the policy evaluator reads. Secrets masked. */
+export type { PlanResource };
 
 // Markers of Pulumi's wire format (sdk/nodejs/runtime/rpc.ts).
 const SPECIAL_SIG = "4dabf18193072939515e22adb298388d";
