@@ -65,7 +65,13 @@ export const BASELINE_VALUES = {
   cpuShares: 1024,
 } as const;
 
-export type ExceptionId = "host-network" | "net-bind-service" | "exec-tmp" | "memlock";
+export type ExceptionId = "host-network" | "net-bind-service" | "exec-tmp" | "memlock" | "upload-seed";
+
+/**
+ * Exceptions a service may name in its args. `upload-seed` is not one of them: HardenedContainer applies
+ * it to the seed container it creates itself, never to a service container.
+ */
+export type ServiceExceptionId = Exclude<ExceptionId, "upload-seed">;
 
 export interface BaselineException {
   readonly id: ExceptionId;
@@ -108,7 +114,31 @@ export const EXCEPTIONS: Readonly<Record<ExceptionId, BaselineException>> = {
     what: "memlock ulimit unlimited",
     why: "Elasticsearch's bootstrap.memory_lock pins the JVM heap in RAM so it is never paged out.",
   },
+  "upload-seed": {
+    id: "upload-seed",
+    relaxes: "read-only-root",
+    what:
+      "the never-started seed container that carries a service's config and secret `uploads` has a writable root " +
+      "(start: false, mustRun: false, networkMode \"none\", no ports, same image/user/capability drops)",
+    why:
+      "The Docker provider copies uploads as a tar extracted at \"/\" before start, and the engine refuses any copy " +
+      "into a container whose root is read-only (\"container rootfs is marked read-only\"), even when the file lands " +
+      "on a volume. The seed mounts the service's file volumes read-write and receives the uploads; it never runs, " +
+      "so its writable root is never written by a process. The service then mounts those volumes read-only. " +
+      "Applied by HardenedContainer itself; a service cannot name it.",
+  },
 };
+
+/** Settings of the upload seed: it never runs, so it gets the smallest limits the engine accepts. */
+export const SEED_VALUES = {
+  /** Never started; if someone starts it by hand it exits at once instead of running the service with a writable root. */
+  entrypoint: ["/bin/true"],
+  memoryMiB: 16,
+  cpus: "0.1",
+  nofile: 1024,
+  nproc: 64,
+  restart: "no",
+} as const;
 
 export function exceptionOf(id: string): BaselineException {
   const found = (EXCEPTIONS as Record<string, BaselineException | undefined>)[id];

@@ -2,23 +2,41 @@
  * HardenedContainer: every Rampart container, with the baseline of ./baseline.ts applied and relaxed only
  * through named exceptions.
  *
- * Files: Docker refuses to copy files into a container whose root filesystem is read-only ("container
- * rootfs is marked read-only") unless the target is a writable volume, and uploads happen before the
- * container starts, so a tmpfs cannot receive them. Config and secret files therefore land on small named
- * volumes (one per directory) mounted at their directory; ownership and mode protect them: configs are
- * root-owned 0444/0440 (the service cannot change them), secrets 0400 owned by the service uid, and the
- * volume root stays root-owned so the service cannot add files.
+ * Files: the Docker provider uploads files as a tar extracted at "/" before the container starts, and the
+ * engine refuses any copy into a container whose root filesystem is read-only ("container rootfs is marked
+ * read-only"), even when the file lands on a volume. So the service container carries no uploads. Config
+ * and secret files land on small named volumes (one per directory) through a never-started "seed"
+ * container (the `upload-seed` exception): same pinned image and user, every capability dropped,
+ * no-new-privileges, `networkMode: "none"`, no ports, `start: false`, `mustRun: false`; only its root is
+ * writable, because the engine accepts uploads nowhere else and no process ever runs in it. The service
+ * mounts those volumes read-only and depends on the seed. Ownership and mode still protect the files:
+ * configs root-owned 0444/0440, secrets 0400 owned by the service uid.
+ *
+ * Replacement: uploads force a new seed (the provider's `upload` is ForceNew), and the service carries the
+ * seed's id in the `rampart.seed-id` label (labels are ForceNew too), so a config or secret rotation
+ * replaces the service and it starts on the new files. Both containers have fixed names, so the provider
+ * deletes before it replaces.
+ *
+ * A declared data volume that also receives files (Elasticsearch's config directory, seeded from the image
+ * and holding the keystore the service writes at start) keeps its declared read-write access in the service;
+ * the seed mounts it exactly as the service does (same image-content copy), so the engine seeds it from the
+ * image when the seed is created, before the uploads land on it.
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import type { ServiceName } from "../catalogue";
-import { BASELINE_VALUES, exceptionOf, type ExceptionId } from "./baseline";
+import { BASELINE_VALUES, exceptionOf, SEED_VALUES, type ServiceExceptionId } from "./baseline";
 import { containerEnvs } from "./environment";
 import { assertPinnedImage } from "./image-ref";
 import { dockerPorts, listenedPorts, type PortBinding } from "./port-bindings";
 
 export const SECRETS_DIR = "/run/secrets";
+/** Label on the service container: the id of the seed that filled its file volumes. */
+export const SEED_ID_LABEL = "rampart.seed-id";
+/** Label on the seed container: what it is. */
+export const SEED_ROLE_LABEL = "rampart.role";
+export const SEED_ROLE = "upload-seed";
 const PRIVILEGED_PORT_LIMIT = 1024;
 const SECRET_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
@@ -113,7 +131,7 @@ export interface HardenedContainerArgs {
   memlockUnlimited?: boolean;
   healthcheck: Healthcheck;
   /** Baseline exceptions this container uses; each must match a relaxation, and vice versa. */
-  exceptions?: ExceptionId[];
+  exceptions?: ServiceExceptionId[];
   /** Extra labels. */
   labels?: Record<string, pulumi.Input<string>>;
 }
@@ -125,7 +143,7 @@ export class HardenedContainer extends pulumi.ComponentResource {
   constructor(name: string, args: HardenedContainerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("rampart:containers:HardenedContainer", name, {}, opts);
     const service = args.service;
-    const exceptions = new Set<ExceptionId>((args.exceptions ?? []).map((id) => exceptionOf(id).id));
+    const exceptions = new Set<ServiceExceptionId>((args.exceptions ?? []).map((id) => serviceException(id, service)));
     const hostNetwork = args.hostNetwork ?? false;
     const bindings = args.ports ?? [];
     const hostNetworkPorts = args.hostNetworkPorts ?? [];
@@ -161,8 +179,8 @@ export class HardenedContainer extends pulumi.ComponentResource {
     const containerName = pulumi.output(args.containerName ?? name);
     const uploadDirs = uploadDirectories(args, service);
     // A directory inside a declared volume is covered by it (seeded from the image, so it exists).
-    const coveredBy = (dir: string) =>
-      (args.volumes ?? []).some((v) => v.target === dir || (v.copyImageContent === true && dir.startsWith(`${v.target}/`)));
+    const covers = (v: DataVolume, dir: string) => v.target === dir || (v.copyImageContent === true && dir.startsWith(`${v.target}/`));
+    const coveredBy = (dir: string) => (args.volumes ?? []).some((v) => covers(v, dir));
     const fileVolumes = [...uploadDirs]
       .filter((dir) => !coveredBy(dir))
       .map((dir) => ({
@@ -176,6 +194,66 @@ export class HardenedContainer extends pulumi.ComponentResource {
           { parent: this },
         ),
       }));
+
+    const uploads: docker.types.input.ContainerUpload[] = [
+      ...(args.configFiles ?? []).map((f) => ({
+        file: f.path,
+        content: f.content,
+        permissions: f.mode ?? "0444",
+        owner: "0",
+        group: String(f.mode === "0440" ? args.gid : 0),
+      })),
+      ...(args.secretFiles ?? []).map((s) => ({
+        file: s.path ?? `${SECRETS_DIR}/${s.name}`,
+        content: pulumi.secret(s.content),
+        permissions: "0400",
+        owner: String(args.uid),
+        group: String(args.gid),
+      })),
+    ];
+    // Declared volumes that receive files are mounted by the seed exactly as the service mounts them.
+    const seededVolumes = (args.volumes ?? []).filter((v) => [...uploadDirs].some((dir) => covers(v, dir)));
+    const seed =
+      uploads.length === 0
+        ? undefined
+        : new docker.Container(
+            `${name}-seed`,
+            {
+              name: pulumi.interpolate`${containerName}-seed`,
+              image,
+              user: `${args.uid}:${args.gid}`,
+              // The upload-seed exception: the engine accepts the provider's uploads only into a writable root.
+              readOnly: false,
+              start: false,
+              mustRun: false,
+              entrypoints: [...SEED_VALUES.entrypoint],
+              networkMode: "none",
+              privileged: false,
+              capabilities: { drops: [...BASELINE_VALUES.capabilityDrops] },
+              securityOpts: [...BASELINE_VALUES.securityOpts],
+              memory: SEED_VALUES.memoryMiB,
+              memorySwap: SEED_VALUES.memoryMiB,
+              cpus: SEED_VALUES.cpus,
+              ulimits: [
+                { name: "nofile", soft: SEED_VALUES.nofile, hard: SEED_VALUES.nofile },
+                { name: "nproc", soft: SEED_VALUES.nproc, hard: SEED_VALUES.nproc },
+              ],
+              mounts: [
+                ...seededVolumes.map((v) => volumeMount(v.name, v.target, { noCopy: !(v.copyImageContent ?? false), readOnly: false })),
+                ...fileVolumes.map((f) => volumeMount(f.volume.name, f.dir, { noCopy: true, readOnly: false })),
+              ],
+              uploads,
+              init: BASELINE_VALUES.init,
+              restart: SEED_VALUES.restart,
+              logDriver: BASELINE_VALUES.logDriver,
+              logOpts: { ...BASELINE_VALUES.logOpts },
+              labels: [
+                { label: "rampart.service", value: service },
+                { label: SEED_ROLE_LABEL, value: SEED_ROLE },
+              ],
+            },
+            { parent: this },
+          );
 
     const container = new docker.Container(
       name,
@@ -201,24 +279,9 @@ export class HardenedContainer extends pulumi.ComponentResource {
         ],
         tmpfs: Object.fromEntries(Object.entries(tmpfs).map(([p, m]) => [p, tmpfsOptions(m, args.uid, args.gid)])),
         mounts: [
-          ...(args.volumes ?? []).map((v) => volumeMount(v.name, v.target, !(v.copyImageContent ?? false))),
-          ...fileVolumes.map((f) => volumeMount(f.volume.name, f.dir, true)),
-        ],
-        uploads: [
-          ...(args.configFiles ?? []).map((f) => ({
-            file: f.path,
-            content: f.content,
-            permissions: f.mode ?? "0444",
-            owner: "0",
-            group: String(f.mode === "0440" ? args.gid : 0),
-          })),
-          ...(args.secretFiles ?? []).map((s) => ({
-            file: s.path ?? `${SECRETS_DIR}/${s.name}`,
-            content: pulumi.secret(s.content),
-            permissions: "0400",
-            owner: String(args.uid),
-            group: String(args.gid),
-          })),
+          ...(args.volumes ?? []).map((v) => volumeMount(v.name, v.target, { noCopy: !(v.copyImageContent ?? false), readOnly: false })),
+          // Files only: the service reads them and cannot change, add or remove any.
+          ...fileVolumes.map((f) => volumeMount(f.volume.name, f.dir, { noCopy: true, readOnly: true })),
         ],
         envs: containerEnvs(args.env ?? {}, service),
         ...(args.command ? { command: args.command } : {}),
@@ -247,9 +310,14 @@ export class HardenedContainer extends pulumi.ComponentResource {
         logDriver: BASELINE_VALUES.logDriver,
         logOpts: { ...BASELINE_VALUES.logOpts },
         destroyGraceSeconds: BASELINE_VALUES.destroyGraceSeconds,
-        labels: Object.entries({ "rampart.service": service, ...(args.labels ?? {}) }).map(([label, value]) => ({ label, value })),
+        labels: Object.entries({
+          "rampart.service": service,
+          ...(args.labels ?? {}),
+          // The seed's id, never its content: a new seed (new files) replaces the service.
+          ...(seed ? { [SEED_ID_LABEL]: seed.id } : {}),
+        }).map(([label, value]) => ({ label, value })),
       },
-      { parent: this },
+      { parent: this, ...(seed ? { dependsOn: [seed] } : {}) },
     );
 
     this.containerName = container.name;
@@ -290,7 +358,15 @@ function assertResources(args: HardenedContainerArgs, service: string): void {
   }
 }
 
-function requirePaired(exceptions: Set<ExceptionId>, id: ExceptionId, relaxed: boolean, service: string, doing: string): void {
+function serviceException(id: string, service: string): ServiceExceptionId {
+  const ex = exceptionOf(id);
+  if (ex.id === "upload-seed") {
+    throw new Error(`${service} names the exception "upload-seed", which HardenedContainer applies only to its own never-started seed container; remove it`);
+  }
+  return ex.id;
+}
+
+function requirePaired(exceptions: Set<ServiceExceptionId>, id: ServiceExceptionId, relaxed: boolean, service: string, doing: string): void {
   const ex = exceptionOf(id);
   if (relaxed && !exceptions.has(id)) {
     throw new Error(`${service} ${doing}, which relaxes "${ex.relaxes}" and needs the named exception "${id}" (${ex.what})`);
@@ -300,7 +376,7 @@ function requirePaired(exceptions: Set<ExceptionId>, id: ExceptionId, relaxed: b
   }
 }
 
-/** Directories that receive uploads: each must be a writable volume because the root is read-only. */
+/** Directories that receive uploads: each is a volume the seed fills and the service mounts. */
 function uploadDirectories(args: HardenedContainerArgs, service: string): Set<string> {
   const dirs = new Set<string>();
   for (const f of args.configFiles ?? []) {
@@ -342,8 +418,8 @@ function tmpfsOptions(m: ScratchMount, uid: number, gid: number): string {
   return `${BASELINE_VALUES.tmpfsOptions},${exec},size=${m.sizeMiB ?? 64}m,mode=${m.mode ?? "0700"},uid=${uid},gid=${gid}`;
 }
 
-function volumeMount(source: pulumi.Input<string>, target: string, noCopy: boolean): docker.types.input.ContainerMount {
-  return { type: "volume", source, target, readOnly: false, volumeOptions: { noCopy } };
+function volumeMount(source: pulumi.Input<string>, target: string, o: { noCopy: boolean; readOnly: boolean }): docker.types.input.ContainerMount {
+  return { type: "volume", source, target, readOnly: o.readOnly, volumeOptions: { noCopy: o.noCopy } };
 }
 
 function slug(dir: string): string {

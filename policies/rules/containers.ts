@@ -26,6 +26,38 @@ function plainCopy(props: Record<string, unknown>): Record<string, unknown> {
   return JSON.parse(JSON.stringify(props)) as Record<string, unknown>;
 }
 
+const HOST_NAMESPACE_MODES = ["pidMode", "ipcMode", "usernsMode", "cgroupnsMode", "utsMode"] as const;
+
+/**
+ * A container that is created but never runs, and could not reach anything if it did: `start: false`
+ * AND `mustRun: false` (the provider neither starts it nor restarts it on refresh), `networkMode: "none"`
+ * with no user-defined networks, no published ports (nor publishAllPorts), and no host namespace. Such a
+ * container exists only to carry files (`uploads`) into named volumes that a running service mounts — the
+ * engine accepts the provider's uploads only into a container with a writable root. Rules about how a
+ * process behaves while running (read-only root, healthcheck, restart policy) do not apply to it; every
+ * rule about what the container is allowed to be (user, capabilities, no-new-privileges, privileged,
+ * mounts, image pinning, environment) still does, so a seed can never become a back door.
+ */
+export function neverStartedSeed(props: Record<string, unknown>): boolean {
+  return (
+    props.start === false &&
+    props.mustRun === false &&
+    props.networkMode === "none" &&
+    asArray(props.networksAdvanced).length === 0 &&
+    asArray(props.ports).length === 0 &&
+    props.publishAllPorts !== true &&
+    HOST_NAMESPACE_MODES.every((k) => props[k] !== "host")
+  );
+}
+
+const SEED_NOT_APPLICABLE =
+  "the container is a never-started seed (start: false, mustRun: false, networkMode none, no ports, no host namespace): no process runs in it";
+
+/** Marks a runtime-only rule not applicable to a never-started seed (see `neverStartedSeed`). */
+function skipNeverStartedSeed(args: ResourceValidationArgs): void {
+  if (neverStartedSeed(args.props)) args.notApplicable(SEED_NOT_APPLICABLE);
+}
+
 const containerRule = (r: Omit<ResourceRule, "kind" | "resourceTypes" | "severity" | "enforcementLevel"> & Partial<Pick<ResourceRule, "severity" | "resourceTypes">>): ResourceRule => ({
   kind: "resource",
   resourceTypes: [T.container],
@@ -53,11 +85,15 @@ export const numericNonRootUser = containerRule({
 
 export const readOnlyRoot = containerRule({
   name: "docker-read-only-root",
-  description: "Containers have a read-only root filesystem; writable scratch comes from tmpfs or volumes.",
+  description:
+    "Containers have a read-only root filesystem; writable scratch comes from tmpfs or volumes. Not applicable to a never-started seed " +
+    "(start: false, mustRun: false, networkMode none, no ports, no host namespace): the engine accepts the provider's uploads only into a " +
+    "writable root, and no process ever runs there to write it.",
   severity: "medium",
   remediationSteps: "Set `readOnly: true` and give the service tmpfs mounts (noexec,nosuid) for the paths it writes.",
   anchors: { cis: `${CIS} 5.13`, kics: "Container Root File System Not Read Only", checkov: "CKV_K8S_22", guide: GUIDE },
   validateResource: (args, report) => {
+    skipNeverStartedSeed(args);
     if (args.props.readOnly !== true) report(`container "${containerName(args)}" root filesystem is writable (readOnly is not true)`);
   },
 });
@@ -193,7 +229,7 @@ export const noHostNamespaces = containerRule({
   remediationSteps: "Remove pidMode/ipcMode/usernsMode/cgroupnsMode \"host\".",
   anchors: { cis: `${CIS} 5.16, 5.17, 5.21, 5.31`, kics: "Shared Host PID/IPC/User Namespace", guide: GUIDE },
   validateResource: (args, report) => {
-    for (const key of ["pidMode", "ipcMode", "usernsMode", "cgroupnsMode", "utsMode"]) {
+    for (const key of HOST_NAMESPACE_MODES) {
       if (args.props[key] === "host") report(`container "${containerName(args)}" ${key} is "host"`);
     }
   },
@@ -323,11 +359,12 @@ export const restrictedPortsLocal = containerRule({
 
 export const healthchecked = containerRule({
   name: "docker-healthcheck",
-  description: "Containers define a healthcheck.",
+  description: "Containers define a healthcheck. Not applicable to a never-started seed (start: false, mustRun: false, networkMode none, no ports, no host namespace): there is no process to check.",
   severity: "low",
   remediationSteps: "Set `healthcheck: { tests: [\"CMD\", ...], interval, timeout, retries }`.",
   anchors: { cis: `${CIS} 5.27 (4.6)`, kics: "Healthcheck Not Set", checkov: "CKV_DOCKER_2", guide: GUIDE },
   validateResource: (args, report) => {
+    skipNeverStartedSeed(args);
     const h = isRecord(args.props.healthcheck) ? args.props.healthcheck : undefined;
     const tests = asStrings(h?.tests);
     if (tests.length === 0 || tests[0]?.toUpperCase() === "NONE") report(`container "${containerName(args)}" has no healthcheck`);
@@ -338,11 +375,14 @@ const RESTART_POLICIES = ["always", "unless-stopped", "on-failure"];
 
 export const restartPolicy = containerRule({
   name: "docker-restart-policy",
-  description: "Containers have a restart policy (always, unless-stopped or on-failure) so a crash does not leave the service down.",
+  description:
+    "Containers have a restart policy (always, unless-stopped or on-failure) so a crash does not leave the service down. Not applicable to a " +
+    "never-started seed (start: false, mustRun: false, networkMode none, no ports, no host namespace): it never runs, so there is nothing to restart.",
   severity: "low",
   remediationSteps: "Set `restart: \"unless-stopped\"` (or on-failure with maxRetryCount).",
   anchors: { cis: `${CIS} 5.15`, guide: GUIDE },
   validateResource: (args, report) => {
+    skipNeverStartedSeed(args);
     const r = asString(args.props.restart);
     if (!r || !RESTART_POLICIES.includes(r)) report(`container "${containerName(args)}" restart policy is ${JSON.stringify(r ?? "unset (no)")}; use one of ${RESTART_POLICIES.join(", ")}`);
   },

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import ipaddr from "ipaddr.js";
 import { port as catalogued, PORTS } from "../../components/catalogue";
 import { assertPinnedImage } from "../../components/containers/image-ref";
-import { capture, containersOf, installMocks, maskedInputs, reveal, type CapturedResource, type ContainerInputs } from "./support/capture";
+import { capture, containersOf, installMocks, maskedInputs, reveal, seedFor, serviceContainersOf, type CapturedResource, type ContainerInputs } from "./support/capture";
 import { buildStack } from "./support/stacks";
 
 beforeAll(() => installMocks());
@@ -19,11 +19,13 @@ for (const target of ["local", "aws"] as const) {
     let containers: ContainerInputs[];
     beforeAll(async () => {
       resources = await capture(() => buildStack(target));
-      containers = containersOf(resources).map((r) => reveal<ContainerInputs>(r.inputs));
+      containers = serviceContainersOf(resources).map((r) => reveal<ContainerInputs>(r.inputs));
     });
 
-    it("declares exactly one container per service", () => {
+    it("declares exactly one running container per service (plus one never-started upload seed each)", () => {
       expect(containers.map(serviceOf).sort()).toEqual([...SERVICES].sort());
+      const seeds = containersOf(resources).filter((r) => r.inputs.start === false);
+      expect(seeds.map((r) => serviceOf(reveal(r.inputs))).sort()).toEqual([...SERVICES].sort());
     });
 
     it("runs every container as a numeric non-root user, read-only, without capabilities or new privileges", () => {
@@ -84,14 +86,15 @@ for (const target of ["local", "aws"] as const) {
     });
 
     it("keeps secrets out of the environment and in 0400 files owned by the service uid, as secrets", () => {
-      for (const r of containersOf(resources)) {
+      for (const r of serviceContainersOf(resources)) {
         const c = reveal<ContainerInputs>(r.inputs);
         const uid = String(c.user).split(":")[0];
         for (const e of (c.envs ?? []) as string[]) {
           const [name] = e.split("=");
           expect(name, `${c.name} env ${name}`).not.toMatch(/(SECRET|PASSWORD|TOKEN|PRIVATE_KEY)(?!.*_FILE$)/);
         }
-        const wire = maskedInputs(r).uploads as Record<string, unknown>[];
+        // The files travel in the service's seed (a read-only root cannot receive uploads).
+        const wire = maskedInputs(seedFor(resources, r)).uploads as Record<string, unknown>[];
         const secrets = wire.filter((u) => String(u.file).startsWith("/run/secrets/") || String(u.file).endsWith(".key"));
         expect(secrets.length, `${c.name} has secret files`).toBeGreaterThan(0);
         for (const s of secrets) {
@@ -108,17 +111,17 @@ for (const target of ["local", "aws"] as const) {
         edge: "/etc/nginx/nginx.conf",
         elasticsearch: "/usr/share/elasticsearch/config/elasticsearch.yml",
       };
-      for (const r of containersOf(resources)) {
+      for (const r of serviceContainersOf(resources)) {
         const service = serviceOf(reveal(r.inputs));
         const file = expected[service];
         if (!file) continue;
-        const upload = (maskedInputs(r).uploads as Record<string, unknown>[]).find((u) => u.file === file);
+        const upload = (maskedInputs(seedFor(resources, r)).uploads as Record<string, unknown>[]).find((u) => u.file === file);
         expect(upload, `${service} uploads ${file}`).toBeDefined();
         expect(typeof upload!.content === "string" && upload!.content !== "[secret]", `${file} readable`).toBe(true);
         expect(upload!.owner).toBe("0");
       }
-      const redis = containersOf(resources).find((r) => serviceOf(reveal(r.inputs)) === "redis")!;
-      const acl = (maskedInputs(redis).uploads as Record<string, unknown>[]).find((u) => u.file === "/etc/redis/users.acl");
+      const redis = serviceContainersOf(resources).find((r) => serviceOf(reveal(r.inputs)) === "redis")!;
+      const acl = (maskedInputs(seedFor(resources, redis)).uploads as Record<string, unknown>[]).find((u) => u.file === "/etc/redis/users.acl");
       expect(acl?.content).toMatch(/^user default off/);
     });
 
@@ -135,7 +138,7 @@ for (const target of ["local", "aws"] as const) {
 
 describe("target-specific exposure", () => {
   it("local: only the edge proxy, LiveKit media and TURN are published, all on 127.0.0.1, without host networking", async () => {
-    const containers = containersOf(await capture(() => buildStack("local"))).map((r) => reveal<ContainerInputs>(r.inputs));
+    const containers = serviceContainersOf(await capture(() => buildStack("local"))).map((r) => reveal<ContainerInputs>(r.inputs));
     const published = new Set<string>();
     for (const c of containers) {
       expect(c.networkMode, c.name).toBe("bridge");
@@ -153,7 +156,7 @@ describe("target-specific exposure", () => {
   });
 
   it("aws: host networking for LiveKit and coturn only; the rest on bridge networks", async () => {
-    const containers = containersOf(await capture(() => buildStack("aws"))).map((r) => reveal<ContainerInputs>(r.inputs));
+    const containers = serviceContainersOf(await capture(() => buildStack("aws"))).map((r) => reveal<ContainerInputs>(r.inputs));
     for (const c of containers) {
       const hostNet = ["livekit", "coturn"].includes(serviceOf(c));
       expect(c.networkMode, c.name).toBe(hostNet ? "host" : "bridge");

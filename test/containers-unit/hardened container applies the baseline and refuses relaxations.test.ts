@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BASELINE, EXCEPTIONS } from "../../components/containers/baseline";
+import { BASELINE, EXCEPTIONS, type ServiceExceptionId } from "../../components/containers/baseline";
 import { port } from "../../components/catalogue";
 import { containerEnvs } from "../../components/containers/environment";
 import { checkedBindAddress } from "../../components/containers/port-bindings";
 import { HardenedContainer, type HardenedContainerArgs } from "../../components/containers/hardened-container";
-import { capture, containersOf, installMocks, maskedInputs, outputError, reveal, type ContainerInputs } from "./support/capture";
+import { capture, containersOf, installMocks, maskedInputs, outputError, reveal, seedContainersOf, serviceContainersOf, type ContainerInputs } from "./support/capture";
 
 beforeAll(() => installMocks());
 
@@ -26,7 +26,7 @@ function minimal(overrides: Partial<HardenedContainerArgs> = {}): HardenedContai
 
 async function inputsOf(args: HardenedContainerArgs) {
   const resources = await capture(() => new HardenedContainer("probe", args));
-  const [container] = containersOf(resources);
+  const [container] = serviceContainersOf(resources);
   if (!container) throw new Error("no container registered");
   return { raw: container.inputs, inputs: reveal<ContainerInputs>(container.inputs), resources };
 }
@@ -72,19 +72,29 @@ describe("HardenedContainer baseline", () => {
     expect(inputs.tmpfs["/tmp"]).toBe("rw,nosuid,nodev,noexec,size=16m,mode=0700,uid=999,gid=999");
   });
 
-  it("uploads secrets as 0400 files owned by the service uid, as Pulumi secrets, on a volume", async () => {
-    const { raw, inputs, resources } = await inputsOf(
+  it("uploads secrets as 0400 files owned by the service uid, as Pulumi secrets, through the seed onto a volume the service reads only", async () => {
+    const { inputs, resources } = await inputsOf(
       minimal({ secretFiles: [{ name: "redis-password", content: "plain-text-in-test-only-0123456789" }] }),
     );
-    const [container] = containersOf(resources);
-    const wireUploads = maskedInputs(container!).uploads as Record<string, unknown>[];
+    const [seed] = seedContainersOf(resources);
+    const wireUploads = maskedInputs(seed!).uploads as Record<string, unknown>[];
     expect(wireUploads).toContainEqual({ file: "/run/secrets/redis-password", content: "[secret]", permissions: "0400", owner: "999", group: "999" });
-    expect(reveal<ContainerInputs["uploads"]>(raw.uploads)).toContainEqual(expect.objectContaining({ content: "plain-text-in-test-only-0123456789" }));
-    // Docker cannot copy into a read-only root: the directory is a named volume.
+    expect(reveal<NonNullable<ContainerInputs["uploads"]>>(seed!.inputs.uploads)).toContainEqual(expect.objectContaining({ content: "plain-text-in-test-only-0123456789" }));
+    // The service receives no upload (the engine refuses them into a read-only root) and mounts the
+    // seeded volume read-only; the seed mounts the same volume read-write.
+    expect(inputs.uploads ?? []).toEqual([]);
     expect(inputs.mounts).toEqual([
-      expect.objectContaining({ type: "volume", target: "/run/secrets", readOnly: false, volumeOptions: { noCopy: true } }),
+      expect.objectContaining({ type: "volume", target: "/run/secrets", readOnly: true, volumeOptions: { noCopy: true } }),
     ]);
+    const seedMounts = reveal<ContainerInputs["mounts"]>(seed!.inputs.mounts);
+    expect(seedMounts).toEqual([{ ...inputs.mounts[0]!, readOnly: false }]);
     expect(resources.filter((r) => r.type === "docker:index/volume:Volume")).toHaveLength(1);
+  });
+
+  it("creates no seed for a container without files", async () => {
+    const { resources, inputs } = await inputsOf(minimal());
+    expect(containersOf(resources)).toHaveLength(1);
+    expect(inputs.labels.map((l) => l.label)).not.toContain("rampart.seed-id");
   });
 
   it("uploads config files root-owned and read-only, and keeps plain configs plain", async () => {
@@ -94,7 +104,7 @@ describe("HardenedContainer baseline", () => {
         secretFiles: [{ name: "redis-password", content: "plain-text-in-test-only-0123456789" }],
       }),
     );
-    const upload = (maskedInputs(containersOf(resources)[0]!).uploads as Record<string, unknown>[])[0]!;
+    const upload = (maskedInputs(seedContainersOf(resources)[0]!).uploads as Record<string, unknown>[])[0]!;
     expect(upload).toMatchObject({ file: "/etc/redis/redis.conf", content: "port 6379\n", permissions: "0444", owner: "0", group: "0" });
   });
 
@@ -196,10 +206,18 @@ describe("HardenedContainer exceptions", () => {
   });
 
   it("refuses exceptions that nothing uses", () => {
-    for (const id of Object.keys(EXCEPTIONS)) {
-      refuses({ exceptions: [id as keyof typeof EXCEPTIONS] }, new RegExp(`names the exception "${id}" but does not use it`));
+    for (const id of Object.keys(EXCEPTIONS).filter((e) => e !== "upload-seed")) {
+      refuses({ exceptions: [id as ServiceExceptionId] }, new RegExp(`names the exception "${id}" but does not use it`));
     }
     refuses({ exceptions: ["privileged" as never] }, /unknown baseline exception "privileged"/);
+  });
+
+  it("refuses upload-seed from a service: only HardenedContainer's own seed gets a writable root", () => {
+    refuses({ exceptions: ["upload-seed" as never] }, /"upload-seed", which HardenedContainer applies only to its own never-started seed/);
+    refuses(
+      { exceptions: ["upload-seed" as never], configFiles: [{ path: "/etc/redis/redis.conf", content: "port 6379\n" }] },
+      /"upload-seed", which HardenedContainer applies only/,
+    );
   });
 
   it("applies each exception exactly as named", async () => {

@@ -19,7 +19,10 @@ describe("policy pack over RampartContainers", () => {
       return {};
     });
     await waitForRegistrations();
-    expect(resources.filter((r) => r.type === "docker:index/container:Container")).toHaveLength(12);
+    // Six services per stack, each with its never-started upload seed.
+    const containers = resources.filter((r) => r.type === "docker:index/container:Container");
+    expect(containers.filter((r) => r.inputs.start !== false)).toHaveLength(12);
+    expect(containers.filter((r) => r.inputs.start === false)).toHaveLength(12);
     const violations = evaluatePolicies(resources).violations;
     const hardening = violations.filter((v) => v.policy.startsWith("docker-"));
     expect(hardening.map((v) => `${v.policy}: ${v.message}`)).toEqual([]);

@@ -115,6 +115,29 @@ export function containersOf(resources: readonly CapturedResource[]): CapturedRe
   return resources.filter((r) => r.type === "docker:index/container:Container");
 }
 
+/** The containers that run (a service each): every container not declared `start: false`. */
+export function serviceContainersOf(resources: readonly CapturedResource[]): CapturedResource[] {
+  return containersOf(resources).filter((r) => r.inputs.start !== false);
+}
+
+/** The never-started upload seeds (`start: false`). */
+export function seedContainersOf(resources: readonly CapturedResource[]): CapturedResource[] {
+  return containersOf(resources).filter((r) => r.inputs.start === false);
+}
+
+/**
+ * The seed of a service container, found the way the engine would link them: the service's
+ * `rampart.seed-id` label holds the seed's id (the mocks give every resource the id `<name>-id`).
+ */
+export function seedFor(resources: readonly CapturedResource[], service: CapturedResource): CapturedResource {
+  const labels = reveal<{ label: string; value: string }[]>(service.inputs.labels ?? []);
+  const id = labels.find((l) => l.label === "rampart.seed-id")?.value;
+  if (id === undefined) throw new Error(`${service.name} carries no rampart.seed-id label`);
+  const seeds = seedContainersOf(resources).filter((r) => `${r.name}-id` === id);
+  if (seeds.length !== 1) throw new Error(`${service.name}: rampart.seed-id ${id} matches ${seeds.length} seed containers`);
+  return seeds[0]!;
+}
+
 /** The docker.Container inputs (secrets revealed) of each container, keyed by resource name. */
 export async function captureContainers(build: () => unknown): Promise<Map<string, Record<string, unknown>>> {
   const resources = await capture(build);
@@ -156,7 +179,9 @@ export interface ContainerInputs {
   ports?: { internal: number; external: number; ip: string; protocol: string }[];
   tmpfs: Record<string, string>;
   mounts: { type: string; source: string; target: string; readOnly: boolean; volumeOptions?: { noCopy?: boolean } }[];
-  uploads: { file: string; content: string; permissions: string; owner: string; group: string }[];
+  uploads?: { file: string; content: string; permissions: string; owner: string; group: string }[];
+  start?: boolean;
+  mustRun?: boolean;
   envs?: string[];
   entrypoints?: string[];
   command?: string[];
