@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { portsOfService } from "../../components/catalogue";
 import { Elasticsearch } from "../../components/containers/services/elasticsearch";
 import { Livekit } from "../../components/containers/services/livekit";
-import { captureResources, onlyContainer, type CapturedResource } from "./support/capture";
+import { captureResources, serviceAndHelpers, type CapturedResource } from "./support/capture";
 import { prove, summary } from "./support/summary";
 
 interface Upload { file: string; permissions?: string; owner?: string; group?: string }
@@ -24,8 +24,11 @@ const writable = (c: CapturedResource, path: string) =>
   Object.keys(tmpfsOf(c)).some((t) => path === t || path.startsWith(`${t}/`)) ||
   mountsOf(c).some((m) => path === m.target || path.startsWith(`${m.target}/`));
 
+/** The service container; its files arrive through a never-started seed (the helpers). */
+const serviceOf = (resources: CapturedResource[], what: string) => serviceAndHelpers(resources, what).service;
+
 async function livekit(target: "aws" | "local"): Promise<CapturedResource> {
-  return onlyContainer(
+  return serviceOf(
     await captureResources(() => {
       new Livekit("livekit", {
         target,
@@ -82,8 +85,8 @@ describe("LiveKit's declared container fits the official livekit/livekit-server 
 });
 
 describe("Elasticsearch's declared container fits the official elasticsearch image", () => {
-  const declare = async () =>
-    onlyContainer(
+  const declareAll = async () =>
+    serviceAndHelpers(
       await captureResources(
         () => {
           new Elasticsearch("elasticsearch", {
@@ -95,6 +98,7 @@ describe("Elasticsearch's declared container fits the official elasticsearch ima
       ),
       "Elasticsearch",
     );
+  const declare = async () => (await declareAll()).service;
   const ES = "/usr/share/elasticsearch";
 
   it("runs as uid 1000, gid 0: the owner of the image's writable directories", async () => {
@@ -126,15 +130,20 @@ describe("Elasticsearch's declared container fits the official elasticsearch ima
   });
 
   it("gets the password file the entrypoint reads, readable by uid 1000 only", async () => {
-    const c = await declare();
+    const { service: c, helpers } = await declareAll();
     const env = envOf(c);
     // docker-entrypoint.sh: ELASTIC_PASSWORD_FILE must exist and be readable, and is mutually exclusive
     // with ELASTIC_PASSWORD (which would put the password in the environment).
     expect(env.ELASTIC_PASSWORD).toBeUndefined();
-    const file = uploadsOf(c).find((u) => u.file === env.ELASTIC_PASSWORD_FILE);
+    // The file travels in the never-started seed, onto a volume the service mounts at its directory.
+    expect(helpers).toHaveLength(1);
+    const seed = helpers[0]!;
+    const file = uploadsOf(seed).find((u) => u.file === env.ELASTIC_PASSWORD_FILE);
     expect(file, "ELASTIC_PASSWORD_FILE is uploaded").toBeDefined();
     expect(file).toMatchObject({ permissions: "0400", owner: "1000" });
-    expect(c.secretPaths.some((p) => p.startsWith("uploads"))).toBe(true);
+    expect(seed.secretPaths.some((p) => p.startsWith("uploads"))).toBe(true);
+    const dir = env.ELASTIC_PASSWORD_FILE!.slice(0, env.ELASTIC_PASSWORD_FILE!.lastIndexOf("/"));
+    expect(mountsOf(c).some((m) => m.target === dir), `${dir} mounted in the service`).toBe(true);
     prove("elasticsearch (declaration)", "ELASTIC_PASSWORD_FILE is a 0400 file owned by 1000, uploaded as a Pulumi secret; no ELASTIC_PASSWORD in env");
   });
 

@@ -37,6 +37,7 @@ describeEngine("Rampart services on a real Docker engine", () => {
   let client: string;
   let outsider: string;
   const running = {} as Record<Service, Running>;
+  const seedIds = Object.fromEntries(SERVICES.map((s) => [s, [] as string[]])) as Record<Service, string[]>;
   const startErrors = {} as Partial<Record<Service, Error>>;
   const certDir = mkdtempSync(join(tmpdir(), "rampart-client-certs-"));
 
@@ -57,7 +58,7 @@ describeEngine("Rampart services on a real Docker engine", () => {
     for (const service of SERVICES) {
       try {
         for (const [n, helper] of plan.helpers[service].entries()) {
-          await engine.launch(`${service}-helper${n}`, engineSpec(service, helper, network, engine.volumeName));
+          seedIds[service].push(await engine.launch(`${service}-helper${n}`, engineSpec(service, helper, network, engine.volumeName)));
         }
         const spec = engineSpec(service, plan.captured[service], network, engine.volumeName);
         const id = await engine.launch(service, spec);
@@ -83,6 +84,8 @@ describeEngine("Rampart services on a real Docker engine", () => {
     console.log(summary("Proven on the real Docker engine (docker/testbed images, settings from the Pulumi components):"));
     if (leftovers.length > 0) throw new Error(`cleanup left: ${leftovers.join("; ")}`);
   });
+
+  const seedSpec = (service: Service, helper: StackPlan["helpers"][Service][number]) => engineSpec(service, helper, network, engine.volumeName);
 
   const started = (service: Service): Running => {
     const err = startErrors[service];
@@ -131,14 +134,25 @@ describeEngine("Rampart services on a real Docker engine", () => {
           expect(m!.options, `${path} mount options`).toContain(flag);
         }
       }
-      const uploads = r.spec.uploads;
+      // The files arrive through the component's never-started seed (a read-only root refuses uploads):
+      // the service itself declares none, and reads them from volumes it mounts at their directories.
+      expect(r.spec.uploads).toEqual([]);
+      const uploads = plan.helpers[service].flatMap((h) => seedSpec(service, h).uploads);
+      expect(uploads.length, `${service} receives its files through its seed`).toBeGreaterThan(0);
+      for (const id of seedIds[service]) {
+        const seed = await inspectContainer(id);
+        expect({ status: seed.State.Status, readOnly: seed.HostConfig.ReadonlyRootfs, network: seed.HostConfig.NetworkMode }).toEqual({ status: "created", readOnly: false, network: "none" });
+      }
       for (const u of uploads) {
         const st = await engine.exec(r.id, ["stat", "-c", "%a %u %g", u.file]);
         expect(st.stdout.trim(), `${u.file}`).toBe(`${u.mode.toString(8)} ${u.uid} ${u.gid}`);
         const dir = u.file.slice(0, u.file.lastIndexOf("/"));
         expect(await writeError(engine, r.id, `${dir}/rampart-write-probe`), `writing into ${dir}`).toBeDefined();
+        // The kernel's view: the file's directory is a read-only mount in the service.
+        const mount = mounts.filter((m) => dir === m.target || dir.startsWith(`${m.target}/`)).sort((a, b) => b.target.length - a.target.length)[0];
+        expect(mount?.options, `${dir} mounted read-only`).toContain("ro");
       }
-      prove(service, `writing to / fails (read-only root); tmpfs ${Object.keys(declaredTmpfs).join(", ")} mounted nosuid,nodev${Object.values(declaredTmpfs).every((o) => o.includes("noexec")) ? ",noexec" : ""}; ${uploads.length} uploaded files have their declared owner/mode and their directories are not writable by the service`);
+      prove(service, `writing to / fails (read-only root); tmpfs ${Object.keys(declaredTmpfs).join(", ")} mounted nosuid,nodev${Object.values(declaredTmpfs).every((o) => o.includes("noexec")) ? ",noexec" : ""}; ${uploads.length} files, uploaded into its never-started seed (state "created", network none), have their declared owner/mode and sit on read-only mounts the service cannot write`);
     });
 
     it(`${service}: memory and process limits are enforced by the kernel`, async () => {

@@ -81,6 +81,8 @@ export class Elasticsearch extends pulumi.ComponentResource {
     this.caCertPem = ca.certPem;
 
     // Named volumes outlive container replacements: the data, and the config directory with its keystore.
+    // The config volume also receives the uploaded files through HardenedContainer's seed, which mounts it
+    // with the same image-content copy; the service keeps it writable because the entrypoint writes the keystore.
     const volume = (suffix: string) =>
       new docker.Volume(`${name}-${suffix}`, { name: `${containerName}-${suffix}`, labels: [{ label: "rampart.service", value: "elasticsearch" }] }, { parent: this }).name;
     const dataVolume = volume("data");
