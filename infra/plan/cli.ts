@@ -42,9 +42,14 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  // Exit only once stdout has drained: a large --json plan written to a pipe would be cut short.
+  (code) => {
+    process.exitCode = code;
+    process.stdout.write("", () => process.exit(code));
+  },
   (e: unknown) => {
     process.stderr.write(`plan failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exit(2);
+    process.exitCode = 2;
+    process.stderr.write("", () => process.exit(2));
   },
 );

@@ -5,6 +5,7 @@ import { configFilesOrSkip, FILES, uploadsMatching, type ConfigFile } from "./co
 import { CLOUDFLARE_RANGES, coveredBy, isAllInterfaces, parseRange, parseRanges } from "./net";
 import { configOf, type ResourceRule } from "./rule";
 import { T } from "./types";
+import { port } from "../../components/catalogue";
 import { asNumber, asRecords, asString, isMasked, isRecord } from "./values";
 
 const serviceRule = (r: Omit<ResourceRule, "kind" | "resourceTypes" | "enforcementLevel" | "severity"> & { severity?: ResourceRule["severity"] }): ResourceRule => ({
@@ -310,6 +311,8 @@ export const redisProtectedMode = serviceRule({
 // ---------------------------------------------------------------- LiveKit
 
 const LIVEKIT_GUIDE = "DESIGN §4 (LiveKit); livekit-hardening-guide.md";
+const LIVEKIT_IMAGE = /(^|\/)livekit-server[:@]/;
+const LIVEKIT_PROMETHEUS_PORT = port("livekit-prometheus").from;
 
 export const livekitNoInlineKeys = serviceRule({
   name: "livekit-no-inline-keys",
@@ -328,17 +331,20 @@ export const livekitNoInlineKeys = serviceRule({
 
 export const livekitMetricsNotPublic = serviceRule({
   name: "livekit-metrics-not-public",
-  description: "LiveKit's Prometheus port is never published on a public binding (0.0.0.0/::).",
+  description:
+    "LiveKit's Prometheus port is never published on a public binding (0.0.0.0/::). It applies to the container running the LiveKit image, whether or not livekit.yaml is uploaded to that very container (files may reach it through a volume seeded by another one, and the port may sit in a secret fragment): the port is livekit.yaml's when readable there, else the catalogue's.",
   remediationSteps: "Publish the prometheus port on 127.0.0.1 or the host's private address only, and protect it with credentials.",
   anchors: { guide: LIVEKIT_GUIDE },
   validateResource: (args, report) => {
-    for (const f of configFilesOrSkip(args, FILES.livekit, "livekit.yaml")) {
-      const flat = flattenYaml(f.content, f.path);
-      const port = asNumber(flat["prometheus.port"]) ?? asNumber(flat.prometheus_port);
-      if (port === undefined) continue;
-      for (const p of asRecords(args.props.ports)) {
-        const published = asNumber(p.internal) === port || asNumber(p.external) === port;
-        if (published && !isMasked(p.ip) && isAllInterfaces(asString(p.ip))) report(`${f.path}: prometheus port ${port} is published on ${asString(p.ip) || "0.0.0.0 (default)"}`);
+    const files = uploadsMatching(args.props, FILES.livekit).files;
+    const isLivekit = LIVEKIT_IMAGE.test(asString(args.props.image) ?? "") || files.length > 0;
+    if (!isLivekit) args.notApplicable("not a LiveKit container");
+    const declared = files.map((f) => flattenYaml(f.content, f.path)).map((flat) => asNumber(flat["prometheus.port"]) ?? asNumber(flat.prometheus_port));
+    const ports = new Set([...declared.filter((p): p is number => p !== undefined), ...(declared.length ? [] : [LIVEKIT_PROMETHEUS_PORT])]);
+    for (const p of asRecords(args.props.ports)) {
+      const published = ports.has(asNumber(p.internal) ?? -1) || ports.has(asNumber(p.external) ?? -1);
+      if (published && !isMasked(p.ip) && isAllInterfaces(asString(p.ip))) {
+        report(`prometheus port ${asNumber(p.internal)} is published on ${asString(p.ip) || "0.0.0.0 (default)"}`);
       }
     }
   },
