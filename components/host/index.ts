@@ -1,4 +1,5 @@
 import * as aws from "@pulumi/aws";
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DEPLOY_USER, renderCloudInit, type HostFile } from "./cloud-init";
@@ -11,6 +12,25 @@ export { HOST_SYSCTLS, renderSysctlConf } from "./sysctls";
 /** Debian's official AMI account (https://wiki.debian.org/Cloud/AmazonEC2Image). */
 export const DEBIAN_AMI_OWNER = "136693071363";
 export const DEBIAN_AMI_NAME = "debian-12-amd64-*";
+
+/**
+ * Shell run on the deployer's machine after a host is created: waits for EC2 status checks, then
+ * retries (bounded: 30 tries, 10 s apart) SSH over SSM until cloud-init is done and Docker answers.
+ */
+export function renderReadinessCheck(region: string, instanceId: string): string {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new Error(`region "${region}" is not an AWS region`);
+  const proxy = `ProxyCommand=aws ssm start-session --region ${region} --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p`;
+  return [
+    "set -eu",
+    `aws ec2 wait instance-status-ok --region ${region} --instance-ids ${instanceId}`,
+    "for attempt in $(seq 1 30); do",
+    `  if ssh -o '${proxy}' -o StrictHostKeyChecking=accept-new -o ConnectTimeout=20 -o BatchMode=yes ${DEPLOY_USER}@${instanceId} 'cloud-init status --wait >/dev/null && docker info --format "{{.ServerVersion}}"'; then exit 0; fi`,
+    "  sleep 10",
+    "done",
+    `echo "Docker on ${instanceId} did not answer over SSM within 5 minutes" >&2`,
+    "exit 1",
+  ].join("\n");
+}
 
 export interface DockerHostArgs {
   subnetId: pulumi.Input<string>;
@@ -101,17 +121,26 @@ export class DockerHost extends pulumi.ComponentResource {
     const eip = new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", instance: instance.id, tags: { Name: name } }, parent);
 
     const region = args.region ?? aws.getRegionOutput({}, parent).region;
+    const sshOpts = [
+      "-o",
+      pulumi.interpolate`ProxyCommand=aws ssm start-session --region ${region} --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p`,
+      "-o",
+      "StrictHostKeyChecking=accept-new",
+      "-o",
+      "ServerAliveInterval=30",
+    ];
+
+    // The Docker provider connects as soon as a container is planned; on a new host cloud-init is still
+    // installing Docker then. Wait, through the very path the provider uses, until the daemon answers.
+    const ready = new command.local.Command(`${name}-docker-ready`, {
+      create: pulumi.all([region, instance.id]).apply(([r, id]) => renderReadinessCheck(r, id)),
+      triggers: [instance.id],
+    }, parent);
+
     this.provider = new docker.Provider(`${name}-docker`, {
       host: pulumi.interpolate`ssh://${DEPLOY_USER}@${instance.id}`,
-      sshOpts: [
-        "-o",
-        pulumi.interpolate`ProxyCommand=aws ssm start-session --region ${region} --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p`,
-        "-o",
-        "StrictHostKeyChecking=accept-new",
-        "-o",
-        "ServerAliveInterval=30",
-      ],
-    }, parent);
+      sshOpts,
+    }, { parent: this, dependsOn: [ready] });
 
     this.instanceId = instance.id;
     this.privateIp = instance.privateIp;

@@ -1,7 +1,8 @@
+import { execFileSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { portsFor } from "../../components/catalogue";
-import { DAEMON_JSON, DockerHost, renderCloudInit, type FirewallInput } from "../../components/host";
+import { DAEMON_JSON, DockerHost, renderCloudInit, renderReadinessCheck, type FirewallInput } from "../../components/host";
 import { declare, ofType, type PlanResource } from "../support/pulumi";
 
 const firewall: FirewallInput = {
@@ -55,6 +56,23 @@ describe("DockerHost", () => {
 
   it("uses Debian 12 from Debian's own AMI account", () => {
     expect(instance.inputs.ami).toBe("ami-0d1e3f5c0debian12");
+  });
+
+  it("waits, over the provider's own SSM path, for cloud-init and Docker before any container is planned", () => {
+    const [ready] = ofType(res, "command:local:Command");
+    const script = String(ready?.inputs.create);
+    expect(script).toContain("aws ec2 wait instance-status-ok --region eu-west-1 --instance-ids h-instance-id");
+    expect(script).toContain("rampart-deploy@h-instance-id 'cloud-init status --wait >/dev/null && docker info");
+    expect(script).toContain("for attempt in $(seq 1 30); do");
+    expect(ready?.inputs.triggers).toEqual(["h-instance-id"]);
+  });
+
+  it("renders a readiness check that /bin/sh parses", () => {
+    expect(() => execFileSync("sh", ["-n", "-c", renderReadinessCheck("eu-west-1", "i-0123456789abcdef0")])).not.toThrow();
+  });
+
+  it("refuses a malformed region in the readiness check", () => {
+    expect(() => renderReadinessCheck("eu-west-1; rm -rf /", "i-0123456789abcdef0")).toThrow(/is not an AWS region/);
   });
 
   it("gives the Docker provider an SSH transport tunnelled through SSM", () => {
