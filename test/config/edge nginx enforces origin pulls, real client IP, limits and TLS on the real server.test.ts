@@ -17,7 +17,7 @@ import { execFileAsync, freePort, makeTempDir, type RunningServer, startServer, 
  * origin-pull CA with a client certificate (standing in for Cloudflare's), and a rogue CA. Upstreams
  * are loopback echo servers (HTTP + WebSocket) that report what nginx forwarded.
  */
-const describe = describeWithBinaries(["nginx", "openssl"]);
+const describe = describeWithBinaries(["nginx", "openssl"], { root: true });
 
 const UNPRIVILEGED = 65534;
 const TRUSTED_PEER = "127.0.0.2";

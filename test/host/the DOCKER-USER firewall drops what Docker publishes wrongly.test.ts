@@ -28,7 +28,7 @@ function runLab(rules: string): Map<string, string> {
   }
 }
 
-describeWithBinaries(["ip", "iptables-restore", "iptables", "timeout"])("DOCKER-USER firewall on a real kernel", () => {
+describeWithBinaries(["ip", "iptables-restore", "iptables", "timeout"], { root: true })("DOCKER-USER firewall on a real kernel", () => {
   let withRules: Map<string, string>;
   let without: Map<string, string>;
   beforeAll(() => {

@@ -35,13 +35,16 @@ export function dockerAvailable(): boolean {
 }
 
 /**
- * `describe` for a suite that needs the given executables. Missing ones skip the suite locally and
- * fail it under CI (the error names what is missing and how to install it).
+ * `describe` for a suite that needs the given executables (and root, when asked). What is missing skips
+ * the suite locally and fails it under CI (the error names what is missing and how to get it).
  */
-export function describeWithBinaries(names: readonly string[]) {
+export function describeWithBinaries(names: readonly string[], needs: { root?: boolean } = {}) {
   const missing = missingBinaries(names);
-  if (missing.length === 0) return describe;
-  const message = `testbed incomplete: ${missing.join(", ")} not installed (run scripts/testbed/install.sh)`;
+  const notRoot = needs.root === true && process.getuid?.() !== 0;
+  if (missing.length === 0 && !notRoot) return describe;
+  const message = missing.length
+    ? `testbed incomplete: ${missing.join(", ")} not installed (run scripts/testbed/install.sh)`
+    : "testbed incomplete: this suite needs root (network namespaces, or dropping to an unprivileged uid)";
   if (IN_CI) {
     return ((title: string, _fn: () => void) =>
       describe(title, () => {
