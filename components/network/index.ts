@@ -35,13 +35,14 @@ export class Network extends pulumi.ComponentResource {
   readonly securityGroupIds: Record<ExposureClass | "egress", pulumi.Output<string>>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Refused before anything is registered: a half-declared network is never left behind.
+    if (args.publicSubnetCidrs.length < 2 || args.privateSubnetCidrs.length < 2) {
+      throw new Error("Network: needs at least two public and two private subnets (one per availability zone)");
+    }
     super("rampart:network:Network", name, {}, opts);
     const parent = { parent: this };
     const adminSsh = args.adminSsh ?? false;
     const retention = args.flowLogRetentionDays ?? 90;
-    if (args.publicSubnetCidrs.length < 2 || args.privateSubnetCidrs.length < 2) {
-      throw new Error("Network: needs at least two public and two private subnets (one per availability zone)");
-    }
 
     const vpc = new aws.ec2.Vpc(`${name}-vpc`, {
       cidrBlock: args.cidrBlock,

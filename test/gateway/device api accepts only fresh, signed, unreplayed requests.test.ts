@@ -29,12 +29,13 @@ describe("device API (DESIGN §5)", () => {
     ["an unknown device", { deviceId: "sensor-unknown" }, "hmac_invalid"],
     ["a blocked device (even with its right secret)", { deviceId: "sensor-blocked", secret: BLOCKED_SECRET }, "hmac_invalid"],
     ["a wrong secret", { secret: "wrong-secret-0123456789-0123456789-abcdef" }, "hmac_invalid"],
-    ["a timestamp 301 s in the past", { timestamp: Math.floor(Date.now() / 1000) - 301 }, "hmac_stale"],
-    ["a timestamp 301 s in the future (the guides' one-sided check let this live forever)", { timestamp: Math.floor(Date.now() / 1000) + 301 }, "hmac_stale"],
+    // Timestamps relative to the moment of the request, not of test collection.
+    ["a timestamp 301 s in the past", () => ({ timestamp: Math.floor(Date.now() / 1000) - 301 }), "hmac_stale"],
+    ["a timestamp 301 s in the future (the guides' one-sided check let this live forever)", () => ({ timestamp: Math.floor(Date.now() / 1000) + 301 }), "hmac_stale"],
     ["a far-future timestamp", { timestamp: 9_999_999_999 }, "hmac_stale"],
   ])("401 with the generic body for %s", async (_what, input, event) => {
     const before = gw.security(event).length;
-    const res = await postDevice(gw.url, input);
+    const res = await postDevice(gw.url, typeof input === "function" ? input() : input);
     expect(res.status).toBe(401);
     expect(res.body).toBe(UNAUTHORIZED);
     expect(gw.security(event).length).toBe(before + 1);

@@ -115,7 +115,7 @@ describe("Network", () => {
     expect(withSsh.map((r) => r.inputs.cidrIpv4 ?? r.inputs.cidrIpv6).sort()).toEqual(["198.51.100.0/24", "2001:db8:100::/48"]);
   });
 
-  it("refuses a network with a single availability zone's subnets", async () => {
-    await expect(declare(() => new Network("x", args({ publicSubnetCidrs: ["10.40.0.0/24"] })))).rejects.toThrow(/at least two public and two private subnets/);
+  it("refuses a network with a single availability zone's subnets before declaring anything", () => {
+    expect(() => new Network("x", args({ publicSubnetCidrs: ["10.40.0.0/24"] }))).toThrow(/at least two public and two private subnets/);
   });
 });
