@@ -79,6 +79,7 @@ export function deployAws(config: RampartConfig): Record<string, pulumi.Input<un
     bindAddress: host.privateIp,
     publicAddress: host.publicIp,
     allowedOrigins: [...config.allowedOrigins],
+    images: config.images,
     cloudflareRanges: pulumi.all([ranges.ipv4Cidrs, ranges.ipv6Cidrs]).apply(([v4, v6]) => [...v4, ...v6]),
     edgeTls: { certPem: edge.originCertificatePem, keyPem: edge.originPrivateKeyPem, originPullCaPem: edge.originPullCaPem },
     turnTls: { certPem: turnCertificate.certPem, keyPem: turnCertificate.keyPem },

@@ -10,6 +10,7 @@ export function deployLocal(config: RampartConfig): Record<string, pulumi.Input<
   const containers = new RampartContainers("rampart", {
     target: "local",
     allowedOrigins: [...config.allowedOrigins],
+    images: config.images,
     secrets: config.jwtSecret ? { jwtSecret: pulumi.secret(config.jwtSecret) } : {},
   });
   return {

@@ -1,6 +1,6 @@
 /**
  * Default images, pinned to exact releases (DESIGN §3, Checkov CKV_DOCKER_7). Every stack may override
- * them (config `rampart:images`); `assertPinnedImage` refuses floating references either way.
+ * them (config `rampart:<service>Image`, e.g. `rampart:redisImage`); `assertPinnedImage` refuses floating references either way.
  *
  * Digests are attached where a published digest was found; without network access to the registries
  * here they could not be re-verified, and a wrong digest fails the pull (it never runs something else).

@@ -99,6 +99,30 @@ export const CONFIG_KEYS = {
     default: "https://acme-v02.api.letsencrypt.org/directory",
     description: "ACME directory issuing the TURNS certificate (Let's Encrypt production by default; use the staging directory to try a stack).",
   },
+  livekitImage: {
+    type: "string",
+    description: "Image of the LiveKit, pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",
+  },
+  coturnImage: {
+    type: "string",
+    description: "Image of the coturn (>= 4.13), pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",
+  },
+  gatewayImage: {
+    type: "string",
+    description: "Image of the gateway (a prebuilt image; unset: built from gateway/Dockerfile), pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",
+  },
+  elasticsearchImage: {
+    type: "string",
+    description: "Image of the Elasticsearch, pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",
+  },
+  redisImage: {
+    type: "string",
+    description: "Image of the Redis, pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",
+  },
+  edgeImage: {
+    type: "string",
+    description: "Image of the edge proxy (unprivileged nginx), pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",
+  },
   jwtSecret: {
     type: "string",
     secret: true,

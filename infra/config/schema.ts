@@ -1,6 +1,18 @@
 import { z } from "zod";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, type ConfigKeyName } from "./keys";
 import { cidrContains, cidrsOverlap, isWholeInternet, parseCidr, type Cidr } from "./cidr";
+import { assertPinnedImage } from "../../components/containers/image-ref";
+
+/** Per-service image keys; the values override components/containers/images.ts. */
+export const IMAGE_KEYS = {
+  livekit: "livekitImage",
+  coturn: "coturnImage",
+  gateway: "gatewayImage",
+  elasticsearch: "elasticsearchImage",
+  redis: "redisImage",
+  edge: "edgeImage",
+} as const satisfies Record<string, ConfigKeyName>;
+export type ImageOverrides = Partial<Record<keyof typeof IMAGE_KEYS, string>>;
 
 export const TARGETS = ["local", "aws"] as const;
 export const CLOUDFLARE_PLANS = ["free", "pro", "business", "enterprise"] as const;
@@ -36,6 +48,8 @@ export interface RampartConfig {
   readonly cloudflare?: CloudflareSettings;
   /** Plain text only until the program wraps it in `pulumi.secret`; never logged. */
   readonly jwtSecret?: string;
+  /** Per-service image overrides, each pinned. */
+  readonly images: ImageOverrides;
 }
 
 /** Every problem of a configuration, each line naming its key. */
@@ -77,6 +91,12 @@ const rawSchema = z.object({
   acmeEmail: z.email("is not an email address").optional(),
   acmeServerUrl: z.url({ protocol: /^https$/, error: "is not an https URL" }),
   jwtSecret: z.string().optional(),
+  livekitImage: z.string().optional(),
+  coturnImage: z.string().optional(),
+  gatewayImage: z.string().optional(),
+  elasticsearchImage: z.string().optional(),
+  redisImage: z.string().optional(),
+  edgeImage: z.string().optional(),
 });
 
 export type RawConfig = z.input<typeof rawSchema>;
@@ -137,6 +157,17 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
     issues.push(`${key("jwtSecret")}: must be at least 32 bytes for HS256`);
   }
 
+  const images: ImageOverrides = {};
+  for (const [service, name] of Object.entries(IMAGE_KEYS) as Array<[keyof typeof IMAGE_KEYS, ConfigKeyName]>) {
+    const ref = raw[name as keyof typeof raw] as string | undefined;
+    if (ref === undefined) continue;
+    try {
+      images[service] = assertPinnedImage(ref, key(name));
+    } catch (e) {
+      issues.push((e as Error).message.startsWith(key(name)) ? (e as Error).message : `${key(name)}: ${(e as Error).message}`);
+    }
+  }
+
   const isAws = raw.target === "aws";
   if (isAws) {
     if (!raw.domain) issues.push(`${key("domain")}: required for the aws target`);
@@ -154,6 +185,7 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
     allowedOrigins: raw.allowedOrigins,
     admin: { cidrs: admin.map((c) => c.text), ssh: raw.adminSsh },
     jwtSecret: raw.jwtSecret,
+    images,
     ...(isAws
       ? {
           aws: {

@@ -125,6 +125,19 @@ describe("configuration validation", () => {
     expect(issuesOf({ adminCidr: ["198.51.100.0/24"] } as Record<string, unknown>)).toEqual(["rampart:adminCidr: unknown configuration key"]);
   });
 
+  it("accepts per-service images pinned to an exact version or digest", () => {
+    const c = parseConfig({ redisImage: "redis:8.2.2-bookworm", livekitImage: `livekit/livekit-server@sha256:${"a".repeat(64)}` });
+    expect(c.images).toEqual({ redis: "redis:8.2.2-bookworm", livekit: `livekit/livekit-server@sha256:${"a".repeat(64)}` });
+  });
+
+  it("refuses images that are not pinned, naming the key", () => {
+    expect(issuesOf({ redisImage: "redis:latest", coturnImage: "coturn/coturn", edgeImage: "nginx:1" })).toEqual([
+      'rampart:coturnImage: image "coturn/coturn" is not pinned: add an exact version tag or a sha256 digest',
+      'rampart:redisImage: image "redis:latest" uses the tag "latest": pin an exact version (CKV_DOCKER_7)',
+      'rampart:edgeImage: image "nginx:1" uses the floating tag "1": pin an exact version (major.minor.patch, e.g. 1.28.0-alpine) or a sha256 digest',
+    ]);
+  });
+
   it("reports every problem at once", () => {
     expect(issuesOf({ target: "aws", adminCidrs: ["0.0.0.0/0"], adminSsh: true, domain: "example.com" }).length).toBe(4);
   });

@@ -129,6 +129,14 @@ describe("npm run plan", () => {
       expect(r.stderr).toContain("rampart:domain: required for the aws target");
     });
 
+    it("deploys a stack's pinned image override", async () => {
+      writeFileSync(join(dir, "Pulumi.images.yaml"), "config:\n  rampart:redisImage: redis:7.4.6-bookworm\n");
+      const r = await plan(["--stack", "images", "--json", "--project-dir", dir]);
+      expect(r.code).toBe(0);
+      const containers = (JSON.parse(r.stdout) as PlanJson).resources.filter((x) => x.type === "docker:index/container:Container" && x.name === "rampart-redis");
+      expect(containers.map((c) => c.inputs.image)).toEqual(["redis:7.4.6-bookworm"]);
+    });
+
     it("exits 2 naming a stack that does not exist", async () => {
       const r = await plan(["--stack", "nope", "--project-dir", dir]);
       expect(r.code).toBe(2);
