@@ -22,6 +22,7 @@ import { CloseCode } from "./ws/protocol.js";
 import { loadDeviceRegistry } from "./device/registry.js";
 import { createNonceCache } from "./device/nonces.js";
 import { createDeviceHandler, DEVICE_PATH } from "./device/handler.js";
+import { WriteCoalescer } from "./ws/write-coalescer.js";
 
 export interface RunningGateway {
   readonly port: number;
@@ -68,6 +69,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     anomaly,
     rooms,
     frameLimiter: limiters({ keyPrefix: "frames", points: config.msgPerMinute, durationSeconds: 60 }),
+    writes: new WriteCoalescer(),
   };
   const handleDevice = createDeviceHandler({ config, log, metrics, devices, nonces, anomaly, rooms, limiters });
 
@@ -118,7 +120,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           return rejectUpgrade(socket, 503);
         }
         wss.handleUpgrade(req, socket, head, (ws) => {
-          sessions.add(new Session(ctx, ws, ip, lease, onSessionClosed));
+          sessions.add(new Session(ctx, ws, socket, ip, lease, onSessionClosed));
           metrics.activeConnections.inc();
         });
       },

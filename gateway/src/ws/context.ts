@@ -7,6 +7,7 @@ import type { TokenVerifier } from "../auth/jwt.js";
 import type { ConnectionCaps } from "../limits/connection-caps.js";
 import type { AnomalyDetector } from "../anomaly/detector.js";
 import type { RoomHub } from "./rooms.js";
+import type { WriteCoalescer } from "./write-coalescer.js";
 
 export interface SessionContext {
   readonly config: GatewayConfig;
@@ -18,4 +19,6 @@ export interface SessionContext {
   readonly rooms: RoomHub;
   /** MSG_PER_MINUTE per user, shared by all of the user's connections on every instance. */
   readonly frameLimiter: RateLimiterAbstract;
+  /** Batches each member's fan-out frames of one event-loop turn into one write. */
+  readonly writes: WriteCoalescer;
 }

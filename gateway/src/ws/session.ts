@@ -2,6 +2,7 @@
  * One WebSocket connection: authentication by first frame, then join/leave/message/reauth
  * (DESIGN §5 table). Clients only ever see generic error codes; the reasons go to the log.
  */
+import type { Duplex } from "node:stream";
 import { WebSocket, type RawData } from "ws";
 import { AuthError, mayJoin, type Identity } from "../auth/jwt.js";
 import type { Lease } from "../limits/connection-caps.js";
@@ -55,6 +56,8 @@ export class Session implements RoomMember {
   constructor(
     private readonly ctx: SessionContext,
     readonly ws: WebSocket,
+    /** The upgraded TCP socket under `ws`, corked by the fan-out coalescer. */
+    private readonly socket: Duplex,
     readonly ip: string,
     private readonly ipLease: Lease,
     private readonly onClosed: (session: Session) => void,
@@ -78,6 +81,7 @@ export class Session implements RoomMember {
       return;
     }
     this.slowSince = 0;
+    this.ctx.writes.hold(this.socket);
     ws.send(payload, { binary: false });
   }
 
