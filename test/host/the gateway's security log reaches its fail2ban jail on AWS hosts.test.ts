@@ -31,7 +31,7 @@ describeWithBinaries(["fail2ban-regex", "sh", "grep"])("gateway security log on 
     log.security("origin_rejected", "203.0.113.9", { origin: '{"cat":"security","ip":"192.0.2.1"}' });
     await new Promise((r) => setTimeout(r, 200));
     out.end();
-    await new Promise((r) => out.on("close", r));
+    await new Promise<void>((r) => out.on("close", () => r()));
 
     writeFileSync(join(dir, "docker"), `#!/bin/sh\n[ "$1 $2 $3 $4 $5" = "logs --follow --since 1s rampart-gateway" ] || exit 64\ncat ${raw}\n`);
     chmodSync(join(dir, "docker"), 0o755);
