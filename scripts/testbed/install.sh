@@ -12,7 +12,8 @@ done
 if ((${#missing[@]})); then
   echo "testbed: installing ${missing[*]}"
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # With recommends, as TESTBED.md installs them (docker.io brings apparmor, chromium its fonts).
+  apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 # Package post-install scripts may have started their daemons; the tests start their own.
