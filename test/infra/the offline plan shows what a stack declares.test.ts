@@ -92,6 +92,25 @@ describe("npm run plan", () => {
     expect(plans["aws-example"]!.resources.filter((r) => r.type.includes("IngressRule") && covers(r.inputs, 22))).toEqual([]);
   });
 
+  it("aws-example: Cloudflare zone settings, origin trust, proxied HTTP hostnames, WAF phases and Bot Fight Mode", () => {
+    const res = plans["aws-example"]!.resources;
+    const ofType = (t: string) => res.filter((r) => r.type === t).map((r) => r.inputs);
+    const settings = Object.fromEntries(ofType("cloudflare:index/zoneSetting:ZoneSetting").map((i) => [i.settingId, i.value]));
+    expect(settings).toMatchObject({ ssl: "strict", min_tls_version: "1.2", tls_1_3: "on", always_use_https: "on", websockets: "on", tls_client_auth: "on" });
+    expect(settings.security_header).toMatchObject({ strict_transport_security: { enabled: true } });
+    expect(settings.security_level).toBeDefined();
+    expect(ofType("cloudflare:index/authenticatedOriginPullsCertificate:AuthenticatedOriginPullsCertificate")).toHaveLength(1);
+    expect(ofType("cloudflare:index/originCaCertificate:OriginCaCertificate")).toHaveLength(1);
+    const records = ofType("cloudflare:index/dnsRecord:DnsRecord");
+    expect(records.filter((r) => r.proxied === true).map((r) => r.name).sort()).toEqual(["app.example.com", "livekit.example.com"]);
+    expect(records.filter((r) => r.proxied !== true).map((r) => r.name)).toEqual(["turn.example.com"]);
+    const phases = ofType("cloudflare:index/ruleset:Ruleset").map((r) => r.phase).sort();
+    expect(phases).toEqual(["http_ratelimit", "http_request_firewall_custom", "http_request_firewall_managed"]);
+    const managed = ofType("cloudflare:index/ruleset:Ruleset").find((r) => r.phase === "http_request_firewall_managed")!;
+    expect((managed.rules as Array<{ action: string }>).every((r) => r.action === "execute")).toBe(true);
+    expect(ofType("cloudflare:index/botManagement:BotManagement")).toEqual([expect.objectContaining({ fightMode: true })]);
+  });
+
   it("masks every generated secret: no mock secret value appears anywhere in the JSON", () => {
     for (const stack of ["local", "aws-example"]) {
       const text = JSON.stringify(plans[stack]);
