@@ -255,13 +255,14 @@ export class CloudflareEdge extends pulumi.ComponentResource {
   }
 }
 
+/** What every ruleset rule carries, whatever its phase. */
+function ruleBase(rule: CustomRule | ManagedRule | RateLimitRule): cloudflare.types.input.RulesetRule {
+  return { ref: rule.ref, description: rule.description, expression: rule.expression, action: rule.action, enabled: rule.enabled };
+}
+
 function customRuleArgs(rule: CustomRule): cloudflare.types.input.RulesetRule {
   return {
-    ref: rule.ref,
-    description: rule.description,
-    expression: rule.expression,
-    action: rule.action,
-    enabled: rule.enabled,
+    ...ruleBase(rule),
     ...(rule.actionParameters
       ? {
           actionParameters: {
@@ -276,11 +277,7 @@ function customRuleArgs(rule: CustomRule): cloudflare.types.input.RulesetRule {
 
 function managedRuleArgs(rule: ManagedRule): cloudflare.types.input.RulesetRule {
   return {
-    ref: rule.ref,
-    description: rule.description,
-    expression: rule.expression,
-    action: rule.action,
-    enabled: rule.enabled,
+    ...ruleBase(rule),
     actionParameters: { id: rule.actionParameters.id },
   };
 }
@@ -288,11 +285,7 @@ function managedRuleArgs(rule: ManagedRule): cloudflare.types.input.RulesetRule 
 function rateLimitRuleArgs(rule: RateLimitRule): cloudflare.types.input.RulesetRule {
   const r = rule.ratelimit;
   return {
-    ref: rule.ref,
-    description: rule.description,
-    expression: rule.expression,
-    action: rule.action,
-    enabled: rule.enabled,
+    ...ruleBase(rule),
     ratelimit: {
       characteristics: [...r.characteristics],
       period: r.period,

@@ -5,12 +5,14 @@ import type { PlanResource } from "../../policies/check/evaluate";
 /** A resource as the plan reports it (DESIGN §6), the shape the policy evaluator reads. Secrets masked. */
 export type { PlanResource };
 
-// Markers of Pulumi's wire format (sdk/nodejs/runtime/rpc.ts).
-const SPECIAL_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+// Markers of Pulumi's wire format, as the SDK exports them.
+const {
+  specialSigKey: SPECIAL_SIG,
+  specialSecretSig: SECRET_SIG,
+  specialResourceSig: RESOURCE_SIG,
+  specialOutputValueSig: OUTPUT_SIG,
+  unknownValue: UNKNOWN,
+} = pulumi.runtime;
 
 export const SECRET_MASK = "[secret]";
 

@@ -1,4 +1,5 @@
 import ipaddr from "ipaddr.js";
+import { CLOUDFLARE_IPV4, CLOUDFLARE_IPV6 } from "../../components/catalogue";
 
 /** An address range as inclusive numeric bounds, so v4/v6 CIDRs and coturn's "a-b" ranges compare alike. */
 export interface AddressRange {
@@ -75,14 +76,8 @@ export function isAllInterfaces(ip: string | undefined): boolean {
   return t === "" || t === "0.0.0.0" || t === "::" || t === "*";
 }
 
-/** Cloudflare's published origin-facing ranges (https://www.cloudflare.com/ips/), the default trust list. */
-export const CLOUDFLARE_RANGES: readonly string[] = [
-  "173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22", "141.101.64.0/18",
-  "108.162.192.0/18", "190.93.240.0/20", "188.114.96.0/20", "197.234.240.0/22", "198.41.128.0/17",
-  "162.158.0.0/15", "104.16.0.0/13", "104.24.0.0/14", "172.64.0.0/13", "131.0.72.0/22",
-  "2400:cb00::/32", "2606:4700::/32", "2803:f800::/32", "2405:b500::/32", "2405:8100::/32",
-  "2a06:98c0::/29", "2c0f:f248::/32",
-];
+/** Cloudflare's published origin-facing ranges, the default trust list (components/catalogue). */
+export const CLOUDFLARE_RANGES: readonly string[] = [...CLOUDFLARE_IPV4, ...CLOUDFLARE_IPV6];
 
 export function parseRanges(texts: readonly string[]): AddressRange[] {
   return texts.map(parseRange).filter((r): r is AddressRange => r !== undefined);

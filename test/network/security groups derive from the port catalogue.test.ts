@@ -10,8 +10,8 @@ const args = (over: Partial<NetworkArgs> = {}): NetworkArgs => ({
   publicSubnetCidrs: ["10.40.0.0/24", "10.40.1.0/24"],
   privateSubnetCidrs: ["10.40.10.0/24", "10.40.11.0/24"],
   adminCidrs: ["198.51.100.0/24", "2001:db8:100::/48"],
-  cloudflareIpv4: CLOUDFLARE_IPV4,
-  cloudflareIpv6: CLOUDFLARE_IPV6,
+  cloudflareIpv4: [...CLOUDFLARE_IPV4],
+  cloudflareIpv6: [...CLOUDFLARE_IPV6],
   ...over,
 });
 

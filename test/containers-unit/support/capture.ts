@@ -10,9 +10,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { captureRegistrations, type PlanResource } from "../../../infra/plan/capture";
+import { isSecretValue, reveal } from "../../support/secrets";
 
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export { isSecretValue, reveal };
+
 
 export interface CapturedResource {
   readonly type: string;
@@ -29,20 +30,6 @@ export function maskedInputs(r: CapturedResource): Record<string, unknown> {
 }
 
 let wire: PlanResource[] = [];
-
-export function isSecretValue(v: unknown): boolean {
-  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
-
-/** Deep copy with every secret wrapper replaced by its value. */
-export function reveal<T = unknown>(v: unknown): T {
-  if (isSecretValue(v)) return reveal((v as { value: unknown }).value);
-  if (Array.isArray(v)) return v.map((e) => reveal(e)) as T;
-  if (typeof v === "object" && v !== null) {
-    return Object.fromEntries(Object.entries(v).map(([k, e]) => [k, reveal(e)])) as T;
-  }
-  return v as T;
-}
 
 const FAKE_PEM = (label: string, seed: string) =>
   `-----BEGIN ${label}-----\n${createHash("sha256").update(seed).digest("base64")}\n-----END ${label}-----\n`;

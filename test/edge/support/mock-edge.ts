@@ -8,25 +8,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { CloudflareEdge, type CloudflareEdgeArgs } from "../../../components/edge";
+import { isSecretValue, reveal } from "../../support/secrets";
 
-const SIG_KEY = pulumi.runtime.specialSigKey;
-const SECRET_SIG = pulumi.runtime.specialSecretSig;
+export { isSecretValue, reveal };
+
 
 export interface Recorded {
   readonly type: string;
   readonly name: string;
   readonly inputs: Record<string, unknown>;
-}
-
-export function isSecretValue(v: unknown): boolean {
-  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
-
-export function reveal<T = unknown>(v: unknown): T {
-  if (isSecretValue(v)) return reveal((v as { value: unknown }).value);
-  if (Array.isArray(v)) return v.map((e) => reveal(e)) as T;
-  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, e]) => [k, reveal(e)])) as T;
-  return v as T;
 }
 
 /** The PEM the mock providers return for a resource (label + resource name). */
