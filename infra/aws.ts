@@ -1,6 +1,6 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { portsFor } from "../components/catalogue";
+import { portsFor } from "@rampart/catalogue";
 import { AcmeCertificate } from "../components/certificates";
 import { RampartContainers } from "../components/containers";
 import { CloudflareEdge, type ManagedRulesetName } from "../components/edge";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { port, type Target } from "../catalogue";
+import { port, type Target } from "@rampart/catalogue";
 import { deniedPeerRanges } from "./denied-peers";
 import { absolutePath, cidr, ipAddress, lineText, parseInput, positiveInt } from "./validate";
 

@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import { z } from "zod";
-import { port } from "../catalogue";
+import { port } from "@rampart/catalogue";
 import { absolutePath, bareToken, hostOrIp, ipAddress, parseInput, positiveInt } from "./validate";
 
 /**

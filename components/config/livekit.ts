@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import { z } from "zod";
-import { port, type Target } from "../catalogue";
+import { port, type Target } from "@rampart/catalogue";
 import { absolutePath, bareToken, hostOrIp, ipAddress, parseInput, tcpPort } from "./validate";
 
 /**

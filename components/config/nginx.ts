@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { port } from "../catalogue";
+import { port } from "@rampart/catalogue";
 import { absolutePath, bareToken, cidr, hostOrIp, ipAddress, parseInput, positiveInt, tcpPort } from "./validate";
 
 /**

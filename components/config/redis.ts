@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { port } from "../catalogue";
+import { port } from "@rampart/catalogue";
 import { absolutePath, ipAddress, parseInput, positiveInt } from "./validate";
 
 /**

@@ -25,7 +25,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
-import type { ServiceName } from "../catalogue";
+import type { ServiceName } from "@rampart/catalogue";
 import { BASELINE_VALUES, exceptionOf, SEED_VALUES, type ServiceExceptionId } from "./baseline";
 import { containerEnvs } from "./environment";
 import { assertPinnedImage } from "./image-ref";

@@ -8,10 +8,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import ipaddr from "ipaddr.js";
-import { port as catalogued, type PortEntry, type ServiceName } from "../catalogue";
+import { port as catalogued, type PortEntry, type ServiceName } from "@rampart/catalogue";
 
 export interface PortBinding {
-  /** Catalogue id of the port (components/catalogue/ports.ts). */
+  /** Catalogue id of the port (@rampart/catalogue). */
   readonly portId: string;
   /**
    * Host address to bind. Required: nothing is published on an implicit address (CIS 5.14). A plain

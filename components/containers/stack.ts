@@ -20,7 +20,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import ipaddr from "ipaddr.js";
-import { port, type Target } from "../catalogue";
+import { port, type Target } from "@rampart/catalogue";
 import type { ImageService } from "./images";
 import { LocalCertificates } from "./local-certificates";
 import { generatedSecret } from "./services/common";

@@ -1,4 +1,4 @@
-import { port, type PortEntry } from "../catalogue";
+import { port, type PortEntry } from "@rampart/catalogue";
 import { isHostname } from "./rules";
 
 /**

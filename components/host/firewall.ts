@@ -1,4 +1,4 @@
-import { rangeLabel, type PortEntry } from "../catalogue";
+import { rangeLabel, type PortEntry } from "@rampart/catalogue";
 
 export interface FirewallInput {
   /** Ports of this host from the catalogue (already filtered by target and features). */

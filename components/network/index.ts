@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { portsFor, type ExposureClass } from "../catalogue";
+import { portsFor, type ExposureClass } from "@rampart/catalogue";
 import { ingressRules } from "./rules";
 
 export * from "./rules";

@@ -1,4 +1,4 @@
-import { rangeLabel, type ExposureClass, type PortEntry } from "../catalogue";
+import { rangeLabel, type ExposureClass, type PortEntry } from "@rampart/catalogue";
 
 /** Where an ingress rule admits traffic from. */
 export type RuleSource =

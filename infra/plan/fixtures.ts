@@ -3,7 +3,7 @@
  * for what AWS and Cloudflare would say, so a plan needs no credentials; each says where it comes from.
  */
 
-import { CLOUDFLARE_IPV4, CLOUDFLARE_IPV6 } from "../../components/catalogue";
+import { CLOUDFLARE_IPV4, CLOUDFLARE_IPV6 } from "@rampart/catalogue";
 
 export { CLOUDFLARE_IPV4, CLOUDFLARE_IPV6 };
 

@@ -1,5 +1,5 @@
 import ipaddr from "ipaddr.js";
-import { CLOUDFLARE_IPV4, CLOUDFLARE_IPV6 } from "../../components/catalogue";
+import { CLOUDFLARE_IPV4, CLOUDFLARE_IPV6 } from "@rampart/catalogue";
 
 /** An address range as inclusive numeric bounds, so v4/v6 CIDRs and coturn's "a-b" ranges compare alike. */
 export interface AddressRange {

@@ -1,4 +1,4 @@
-import { PORTS, restrictedPorts, type PortEntry } from "../../components/catalogue";
+import { PORTS, restrictedPorts, type PortEntry } from "@rampart/catalogue";
 
 /**
  * Ports that must never be open to the whole internet: every admin and vpc entry of Rampart's port

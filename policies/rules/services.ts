@@ -5,7 +5,7 @@ import { configFilesOrSkip, FILES, uploadsMatching, type ConfigFile } from "./co
 import { CLOUDFLARE_RANGES, coveredBy, isAllInterfaces, parseRange, parseRanges } from "./net";
 import { configOf, type ResourceRule } from "./rule";
 import { T } from "./types";
-import { port } from "../../components/catalogue";
+import { port } from "@rampart/catalogue";
 import { asNumber, asRecords, asString, isMasked, isRecord } from "./values";
 
 const serviceRule = (r: Omit<ResourceRule, "kind" | "resourceTypes" | "enforcementLevel" | "severity"> & { severity?: ResourceRule["severity"] }): ResourceRule => ({

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { port } from "../../components/catalogue";
+import { port } from "@rampart/catalogue";
 import { renderTurnSecretConf, renderTurnserverConf, turnserverStartCommand } from "../../components/config/coturn";
 import { describeWithBinaries } from "../support/testbed";
 import { TEST_TURN_SECRET } from "./fixtures";

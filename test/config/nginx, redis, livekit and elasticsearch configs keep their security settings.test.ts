@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { port } from "../../components/catalogue";
+import { port } from "@rampart/catalogue";
 import { MAX_HEAP_MIB, renderElasticsearchYml, renderJvmHeapOptions } from "../../components/config/elasticsearch";
 import { livekitStartCommand, renderLivekitKeyFile, renderLivekitSecretYaml, renderLivekitYaml } from "../../components/config/livekit";
 import { renderEdgeNginxConf } from "../../components/config/nginx";

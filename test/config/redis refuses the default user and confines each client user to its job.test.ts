@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createClient } from "redis";
-import { port } from "../../components/catalogue";
+import { port } from "@rampart/catalogue";
 import {
   DANGEROUS_COMMANDS,
   gatewayAclUser,

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import ipaddr from "ipaddr.js";
-import { port as catalogued, PORTS } from "../../components/catalogue";
+import { port as catalogued, PORTS } from "@rampart/catalogue";
 import { assertPinnedImage } from "../../components/containers/image-ref";
 import { capture, containersOf, installMocks, maskedInputs, reveal, seedFor, serviceContainersOf, type CapturedResource, type ContainerInputs } from "./support/capture";
 import { buildStack } from "./support/stacks";

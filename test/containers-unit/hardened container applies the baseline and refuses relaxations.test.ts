@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BASELINE, EXCEPTIONS, type ServiceExceptionId } from "../../components/containers/baseline";
-import { port } from "../../components/catalogue";
+import { port } from "@rampart/catalogue";
 import { containerEnvs } from "../../components/containers/environment";
 import { checkedBindAddress } from "../../components/containers/port-bindings";
 import { HardenedContainer, type HardenedContainerArgs } from "../../components/containers/hardened-container";

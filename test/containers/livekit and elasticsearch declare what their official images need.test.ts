@@ -5,7 +5,7 @@
  * and healthcheck call, the kernel limits it asks for. Each fact below names its source.
  */
 import { describe, expect, it } from "vitest";
-import { portsOfService } from "../../components/catalogue";
+import { portsOfService } from "@rampart/catalogue";
 import { Elasticsearch } from "../../components/containers/services/elasticsearch";
 import { Livekit } from "../../components/containers/services/livekit";
 import { captureResources, serviceAndHelpers, type CapturedResource } from "./support/capture";

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { portsOfService, type PortEntry } from "../../components/catalogue";
+import { portsOfService, type PortEntry } from "@rampart/catalogue";
 import { inspectContainer, type ContainerInspect } from "./support/docker-api";
 import { EngineRun } from "./support/engine";
 import { describeWithEngine, LOCAL_IMAGES } from "./support/engine-gate";

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { port, PORTS } from "../../components/catalogue";
+import { port, PORTS } from "@rampart/catalogue";
 import { planDnsRecords } from "../../components/edge";
 import { baseArgs, installMocks, ofType, renderEdge, reveal, ZONE_ID } from "./support/mock-edge";
 

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { port } from "../../components/catalogue/ports.js";
+import { port } from "@rampart/catalogue";
 import { loadConfig } from "../../gateway/src/config.js";
 import { TestClient } from "./support/client.js";
 import { REPO_ROOT, waitForStatus } from "./support/gateway.js";

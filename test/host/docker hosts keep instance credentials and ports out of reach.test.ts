@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { portsFor } from "../../components/catalogue";
+import { portsFor } from "@rampart/catalogue";
 import { DAEMON_JSON, DockerHost, renderCloudInit, renderReadinessCheck, type FirewallInput } from "../../components/host";
 import { declare, ofType, type PlanResource } from "../support/pulumi";
 

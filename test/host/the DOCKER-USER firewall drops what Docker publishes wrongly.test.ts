@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
-import { portsFor } from "../../components/catalogue";
+import { portsFor } from "@rampart/catalogue";
 import { renderDockerUserRules } from "../../components/host";
 import { describeWithBinaries } from "../support/testbed";
 

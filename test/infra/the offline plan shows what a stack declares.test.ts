@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { restrictedPorts } from "../../components/catalogue";
+import { restrictedPorts } from "@rampart/catalogue";
 
 const root = join(__dirname, "..", "..");
 const run = promisify(execFile);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { PORTS, portsFor, restrictedPorts } from "../../components/catalogue";
+import { PORTS, portsFor, restrictedPorts } from "@rampart/catalogue";
 import { Network, type NetworkArgs } from "../../components/network";
 import { CLOUDFLARE_IPV4, CLOUDFLARE_IPV6 } from "../../infra/plan/fixtures";
 import { declare, ofType, type PlanResource } from "../support/pulumi";

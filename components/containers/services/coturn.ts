@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { port, type Target } from "../../catalogue";
+import { port, type Target } from "@rampart/catalogue";
 import { renderTurnSecretConf, renderTurnserverConf, turnserverStartCommand } from "../../config/coturn";
 import { HardenedContainer, type NetworkAttachment } from "../hardened-container";
 import { DEFAULT_IMAGES, SERVICE_USERS } from "../images";

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { port } from "../../catalogue";
+import { port } from "@rampart/catalogue";
 import { renderElasticsearchYml, renderJvmHeapOptions } from "../../config/elasticsearch";
 import { HardenedContainer, type NetworkAttachment } from "../hardened-container";
 import { DEFAULT_IMAGES, SERVICE_USERS } from "../images";

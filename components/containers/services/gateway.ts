@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
-import { port } from "../../catalogue";
+import { port } from "@rampart/catalogue";
 import { HardenedContainer, type NetworkAttachment } from "../hardened-container";
 import { SERVICE_USERS } from "../images";
 import { secretPath } from "./common";

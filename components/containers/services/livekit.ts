@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { port, type Target } from "../../catalogue";
+import { port, type Target } from "@rampart/catalogue";
 import { livekitStartCommand, renderLivekitKeyFile, renderLivekitSecretYaml, renderLivekitYaml } from "../../config/livekit";
 import { HardenedContainer, type NetworkAttachment } from "../hardened-container";
 import { DEFAULT_IMAGES, SERVICE_USERS } from "../images";

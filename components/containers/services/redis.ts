@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { port } from "../../catalogue";
+import { port } from "@rampart/catalogue";
 import {
   gatewayAclUser,
   healthcheckAclUser,
