@@ -3,18 +3,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { portsFor } from "@rampart/catalogue";
 import { AcmeCertificate } from "../components/certificates";
 import { RampartContainers } from "../components/containers";
-import { CloudflareEdge, type ManagedRulesetName } from "../components/edge";
+import { CloudflareEdge } from "../components/edge";
 import { DockerHost } from "../components/host";
 import { Network } from "../components/network";
-import type { RampartConfig } from "./config";
+import type { AwsConfig } from "./config";
 import { checkEdgePlan, edgeHostnames } from "./edge";
 import { gatewaySecurityLogFiles, SECURITY_LOG_UNIT } from "./security-log";
 
 /** AWS target: VPC and security groups by exposure class, a hardened Docker host, Cloudflare in front. */
-export function deployAws(config: RampartConfig): Record<string, pulumi.Input<unknown>> {
-  const aws = config.aws!;
-  const cf = config.cloudflare!;
-  checkEdgePlan(config);
+export function deployAws(config: AwsConfig): Record<string, pulumi.Input<unknown>> {
+  const { aws, cloudflare: cf } = config;
+  const edgeRules = checkEdgePlan(config);
   const ranges = cloudflare.getIpRangesOutput({});
 
   const network = new Network("rampart", {
@@ -55,15 +54,12 @@ export function deployAws(config: RampartConfig): Record<string, pulumi.Input<un
 
   const edge = new CloudflareEdge("rampart-edge", {
     zoneId: cf.zoneId,
-    domain: config.domain!,
-    plan: cf.plan,
-    hostnames: edgeHostnames(config.domain!),
+    domain: config.domain,
+    rules: edgeRules,
     originIp: host.publicIp,
-    allowedOrigins: config.allowedOrigins,
-    ...(cf.managedRulesets.length ? { managedRulesets: cf.managedRulesets as ManagedRulesetName[] } : {}),
   });
 
-  const hostnames = edgeHostnames(config.domain!);
+  const hostnames = edgeHostnames(config.domain);
   const cloudflareToken = new pulumi.Config("cloudflare").getSecret("apiToken");
   const turnCertificate = new AcmeCertificate("rampart-turn", {
     hostname: hostnames.turn,
@@ -74,7 +70,7 @@ export function deployAws(config: RampartConfig): Record<string, pulumi.Input<un
 
   const containers = new RampartContainers("rampart", {
     target: "aws",
-    domain: config.domain!,
+    domain: config.domain,
     hostnames: { app: hostnames.app, turn: hostnames.turn },
     bindAddress: host.privateIp,
     publicAddress: host.publicIp,

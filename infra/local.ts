@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RampartContainers } from "../components/containers";
-import type { RampartConfig } from "./config";
+import type { LocalConfig } from "./config";
 
 /**
  * Local target: the whole stack on the local Docker daemon. Elasticsearch, Redis and the LiveKit API sit
  * on an internal network; only the edge proxy, LiveKit media and TURN are published, on 127.0.0.1.
  */
-export function deployLocal(config: RampartConfig): Record<string, pulumi.Input<unknown>> {
+export function deployLocal(config: LocalConfig): Record<string, pulumi.Input<unknown>> {
   const containers = new RampartContainers("rampart", {
     target: "local",
     allowedOrigins: [...config.allowedOrigins],

@@ -1,4 +1,3 @@
 export * from "./keys";
 export * from "./schema";
-export * from "./cidr";
 export { loadConfig } from "./load";

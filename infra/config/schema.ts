@@ -1,7 +1,16 @@
 import { z } from "zod";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, type ConfigKeyName } from "./keys";
-import { cidrContains, cidrsOverlap, isWholeInternet, parseCidr, type Cidr } from "./cidr";
-import { assertPinnedImage } from "../../components/containers/image-ref";
+import {
+  cidrContains,
+  cidrsOverlap,
+  internetWide,
+  isHostname,
+  originProblem,
+  parseCidr,
+  pinVerdict,
+  versionFloorProblem,
+  type Cidr,
+} from "@rampart/catalogue";
 
 /** Per-service image keys; the values override components/containers/images.ts. */
 export const IMAGE_KEYS = {
@@ -38,19 +47,31 @@ export interface CloudflareSettings {
   readonly managedRulesets: readonly string[];
 }
 
-/** The one validated configuration object the whole program reads. */
-export interface RampartConfig {
-  readonly target: (typeof TARGETS)[number];
-  readonly domain?: string;
+/** What every target reads. */
+interface CommonConfig {
   readonly allowedOrigins: readonly string[];
   readonly admin: { readonly cidrs: readonly string[]; readonly ssh: boolean };
-  readonly aws?: AwsSettings;
-  readonly cloudflare?: CloudflareSettings;
   /** Plain text only until the program wraps it in `pulumi.secret`; never logged. */
   readonly jwtSecret?: string;
   /** Per-service image overrides, each pinned. */
   readonly images: ImageOverrides;
 }
+
+/** Everything on the local Docker daemon: no domain, no cloud. */
+export interface LocalConfig extends CommonConfig {
+  readonly target: "local";
+}
+
+/** AWS behind Cloudflare: what only this target needs is present by type, not by `!`. */
+export interface AwsConfig extends CommonConfig {
+  readonly target: "aws";
+  readonly domain: string;
+  readonly aws: AwsSettings;
+  readonly cloudflare: CloudflareSettings;
+}
+
+/** The one validated configuration object the whole program reads; `target` tells which it is. */
+export type RampartConfig = LocalConfig | AwsConfig;
 
 /** Every problem of a configuration, each line naming its key. */
 export class ConfigError extends Error {
@@ -62,9 +83,7 @@ export class ConfigError extends Error {
 
 const key = (k: ConfigKeyName) => `${CONFIG_NAMESPACE}:${k}`;
 
-const hostname = z
-  .string()
-  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, "is not a DNS name (e.g. example.com)");
+const hostname = z.string().refine((name) => isHostname(name), "is not a DNS name (e.g. example.com)");
 
 const stringList = z.array(z.string().min(1, "holds an empty entry"));
 
@@ -139,17 +158,17 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
   }
 
   const admin = checkCidrList("adminCidrs", raw.adminCidrs, issues);
-  for (const c of admin) {
-    if (isWholeInternet(c)) {
-      issues.push(`${key("adminCidrs")}: ${c.text} would open admin ports to the whole internet; list the operators' own networks`);
-    }
+  // Judged together: 0.0.0.0/1 + 128.0.0.0/1 is the whole internet as surely as 0.0.0.0/0.
+  const wide = internetWide(admin.map((c) => c.text));
+  if (wide) {
+    issues.push(`${key("adminCidrs")}: ${wide.sources.join(" + ")} would open admin ports to the whole internet; list the operators' own networks`);
   }
   if (raw.adminSsh && raw.adminCidrs.length === 0) {
     issues.push(`${key("adminSsh")}: SSH is enabled but ${key("adminCidrs")} is empty; nobody could reach it`);
   }
 
   for (const [i, origin] of raw.allowedOrigins.entries()) {
-    const problem = originProblem(origin);
+    const problem = originProblem(origin, { loopbackHttp: true });
     if (problem) issues.push(`${key("allowedOrigins")}[${i}]: "${origin}" ${problem}`);
   }
 
@@ -161,52 +180,52 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
   for (const [service, name] of Object.entries(IMAGE_KEYS) as Array<[keyof typeof IMAGE_KEYS, ConfigKeyName]>) {
     const ref = raw[name as keyof typeof raw] as string | undefined;
     if (ref === undefined) continue;
-    try {
-      images[service] = assertPinnedImage(ref, key(name));
-    } catch (e) {
-      issues.push((e as Error).message.startsWith(key(name)) ? (e as Error).message : `${key(name)}: ${(e as Error).message}`);
-    }
+    const verdict = pinVerdict(ref);
+    const problem = verdict.pinned ? versionFloorProblem(ref) : verdict.reason;
+    if (problem) issues.push(`${key(name)}: ${problem}`);
+    else images[service] = ref;
   }
 
-  const isAws = raw.target === "aws";
-  if (isAws) {
-    if (!raw.domain) issues.push(`${key("domain")}: required for the aws target`);
-    if (!raw.cloudflareZoneId) issues.push(`${key("cloudflareZoneId")}: required for the aws target`);
-    if (!raw.deployerPublicKey) issues.push(`${key("deployerPublicKey")}: required for the aws target`);
-    if (!raw.acmeEmail) issues.push(`${key("acmeEmail")}: required for the aws target (the TURNS certificate's ACME account)`);
-    checkNetwork(raw.vpcCidr, raw.publicSubnetCidrs, raw.privateSubnetCidrs, issues);
-  }
-
-  if (issues.length) throw new ConfigError(issues);
-
-  return {
-    target: raw.target as RampartConfig["target"],
-    domain: raw.domain?.toLowerCase(),
+  const common = {
     allowedOrigins: raw.allowedOrigins,
     admin: { cidrs: admin.map((c) => c.text), ssh: raw.adminSsh },
     jwtSecret: raw.jwtSecret,
     images,
-    ...(isAws
-      ? {
-          aws: {
-            vpcCidr: raw.vpcCidr,
-            publicSubnetCidrs: raw.publicSubnetCidrs,
-            privateSubnetCidrs: raw.privateSubnetCidrs,
-            instanceType: raw.instanceType,
-            rootVolumeGiB: raw.rootVolumeGiB,
-            dockerVersion: raw.dockerVersion,
-            deployerPublicKey: raw.deployerPublicKey!,
-            flowLogRetentionDays: raw.flowLogRetentionDays,
-            acmeEmail: raw.acmeEmail!,
-            acmeServerUrl: raw.acmeServerUrl,
-          },
-          cloudflare: {
-            zoneId: raw.cloudflareZoneId!,
-            plan: raw.cloudflarePlan as CloudflarePlan,
-            managedRulesets: raw.cloudflareManagedRulesets,
-          },
-        }
-      : {}),
+  };
+  if (raw.target !== "aws") {
+    if (issues.length) throw new ConfigError(issues);
+    return { target: "local", ...common };
+  }
+
+  const { domain, cloudflareZoneId, deployerPublicKey, acmeEmail } = raw;
+  if (!domain) issues.push(`${key("domain")}: required for the aws target`);
+  if (!cloudflareZoneId) issues.push(`${key("cloudflareZoneId")}: required for the aws target`);
+  if (!deployerPublicKey) issues.push(`${key("deployerPublicKey")}: required for the aws target`);
+  if (!acmeEmail) issues.push(`${key("acmeEmail")}: required for the aws target (the TURNS certificate's ACME account)`);
+  checkNetwork(raw.vpcCidr, raw.publicSubnetCidrs, raw.privateSubnetCidrs, issues);
+  if (issues.length || !domain || !cloudflareZoneId || !deployerPublicKey || !acmeEmail) throw new ConfigError(issues);
+
+  return {
+    target: "aws",
+    domain: domain.toLowerCase(),
+    ...common,
+    aws: {
+      vpcCidr: raw.vpcCidr,
+      publicSubnetCidrs: raw.publicSubnetCidrs,
+      privateSubnetCidrs: raw.privateSubnetCidrs,
+      instanceType: raw.instanceType,
+      rootVolumeGiB: raw.rootVolumeGiB,
+      dockerVersion: raw.dockerVersion,
+      deployerPublicKey,
+      flowLogRetentionDays: raw.flowLogRetentionDays,
+      acmeEmail,
+      acmeServerUrl: raw.acmeServerUrl,
+    },
+    cloudflare: {
+      zoneId: cloudflareZoneId,
+      plan: raw.cloudflarePlan as CloudflarePlan,
+      managedRulesets: raw.cloudflareManagedRulesets,
+    },
   };
 }
 
@@ -253,15 +272,3 @@ function checkNetwork(vpcText: string, publicList: readonly string[], privateLis
   }
 }
 
-function originProblem(origin: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    return "is not an origin (expected scheme://host[:port])";
-  }
-  if (url.origin !== origin) return `is not an exact origin (did you mean "${url.origin}"?)`;
-  const local = url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]";
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && local)) return "must use https (http only for localhost)";
-  return undefined;
-}

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { evaluatePolicies } from "../../policies/check/evaluate";
+import { evaluatePolicies } from "@rampart/policies/check/evaluate";
 import { ConfigError } from "../config";
 import { formatPlanTable } from "./format";
 import { runPlan, type PolicyEvaluator } from "./run";

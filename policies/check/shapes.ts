@@ -1,3 +1,5 @@
+import * as pulumi from "@pulumi/pulumi";
+import { SECRET_MASK } from "@rampart/catalogue";
 import type { StateResource } from "./evaluate";
 
 /**
@@ -8,9 +10,8 @@ export type Shape = "plan" | "preview" | "export";
 
 export class ShapeError extends Error {}
 
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const MASK = "[secret]";
+// Pulumi's wire-format markers of a secret, as the SDK exports them.
+const { specialSigKey: SECRET_SIG_KEY, specialSecretSig: SECRET_SIG } = pulumi.runtime;
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -28,10 +29,10 @@ export function revealSecrets(v: unknown): unknown {
       try {
         return revealSecrets(JSON.parse(v.plaintext));
       } catch {
-        return MASK;
+        return SECRET_MASK;
       }
     }
-    return MASK;
+    return SECRET_MASK;
   }
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, revealSecrets(x)]));
 }

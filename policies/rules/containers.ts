@@ -1,6 +1,6 @@
 import type { ResourceValidationArgs } from "@pulumi/policy";
-import { pinVerdict } from "./images";
-import { isAllInterfaces } from "./net";
+import { isSecretLookingName, pinVerdict, PUBLIC_SECRET_LOOKING_NAMES, secretValueKind, versionFloorProblem } from "@rampart/catalogue";
+import { isAllInterfaces } from "@rampart/catalogue";
 import { portLabel, restrictedPortsAt } from "./ports";
 import { configOf, type ResourceRule } from "./rule";
 import { T } from "./types";
@@ -416,11 +416,32 @@ export const imagePinned: ResourceRule = {
     const ref = args.type === T.container ? args.props.image : args.props.name;
     if (isMasked(ref)) return;
     if (typeof ref !== "string") {
-      report(`${args.type === T.container ? `container "${containerName(args)}"` : `image "${args.name}"`} has no image reference`);
+      report(`${imageOwner(args)} has no image reference`);
       return;
     }
     const v = pinVerdict(ref);
-    if (!v.pinned) report(`${args.type === T.container ? `container "${containerName(args)}"` : `image "${args.name}"`}: ${v.reason}`);
+    if (!v.pinned) report(`${imageOwner(args)}: ${v.reason}`);
+  },
+};
+
+function imageOwner(args: ResourceValidationArgs): string {
+  return args.type === T.container ? `container "${containerName(args)}"` : `image "${args.name}"`;
+}
+
+export const imageAboveVersionFloor: ResourceRule = {
+  kind: "resource",
+  name: "docker-image-above-version-floor",
+  description: "Images of services with a known security fix run at least the release that carries it (coturn >= 4.13.0).",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Pin a release at or above the floor named in the message (e.g. coturn/coturn:4.17.2-r0).",
+  anchors: { guide: "docs/services.md#coturn; https://github.com/coturn/coturn/blob/master/ChangeLog" },
+  resourceTypes: [T.container, "docker:index/remoteImage:RemoteImage"],
+  validateResource: (args, report) => {
+    const ref = args.type === T.container ? args.props.image : args.props.name;
+    if (typeof ref !== "string" || isMasked(ref)) return;
+    const problem = versionFloorProblem(ref);
+    if (problem) report(`${imageOwner(args)}: ${problem}`);
   },
 };
 
@@ -428,15 +449,13 @@ interface EnvConfig {
   allowedNames: string[];
 }
 // LiveKit's API key is the public half of the key pair: it is the `iss` of every access token.
-const DEFAULT_ENV: EnvConfig = { allowedNames: ["LIVEKIT_API_KEY"] };
-const SECRET_NAME = /(SECRET|PASSWORD|PASSWD|PASSPHRASE|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH_?KEY)/i;
-const FILE_REFERENCE = /_(FILE|PATH|DIR)$/i;
+const DEFAULT_ENV: EnvConfig = { allowedNames: [...PUBLIC_SECRET_LOOKING_NAMES] };
 
 export const noSecretEnv: ResourceRule = {
   ...containerRule({
     name: "docker-no-secret-environment-values",
     description:
-      "No secret-looking environment variable (…SECRET, …PASSWORD, …TOKEN, …API_KEY, …PRIVATE_KEY) carries a value: secrets are files under /run/secrets (env values leak via inspect, /proc and crash dumps). `*_FILE`/`*_PATH` variables pointing at such files are fine.",
+      "No secret-looking environment variable (…SECRET, …PASSWORD, …TOKEN, …API_KEY, …PRIVATE_KEY) carries a value, and no value is a credential whatever its name (a private key, an AWS access key id, a URL with a password): secrets are files under /run/secrets (env values leak via inspect, /proc and crash dumps). `*_FILE`/`*_PATH` variables pointing at such files are fine.",
     remediationSteps: "Upload the secret as a file (`uploads` to /run/secrets/<name>, mode 0400, secret content) and pass `<NAME>_FILE=/run/secrets/<name>`.",
     anchors: { kics: "Passwords And Secrets - Generic (docker-compose env)", checkov: "CKV_SECRET_6", guide: "DESIGN §3" },
     configSchema: {
@@ -452,9 +471,10 @@ export const noSecretEnv: ResourceRule = {
         if (eq <= 0) continue;
         const key = entry.slice(0, eq);
         const value = entry.slice(eq + 1);
-        if (value === "" || FILE_REFERENCE.test(key) || allowedNames.includes(key) || !SECRET_NAME.test(key)) continue;
         // The name alone is reported: the value is the secret.
-        report(`container "${containerName(args)}" passes secret-looking environment variable ${key} with a value; mount it as a file instead`);
+        const kind = secretValueKind(value);
+        if (kind) report(`container "${containerName(args)}" passes ${kind} in environment variable ${key}; mount it as a file instead`);
+        else if (value !== "" && isSecretLookingName(key, allowedNames)) report(`container "${containerName(args)}" passes secret-looking environment variable ${key} with a value; mount it as a file instead`);
       }
     },
   }),
@@ -480,5 +500,6 @@ export const containerRules: ResourceRule[] = [
   restartPolicy,
   boundedLogs,
   imagePinned,
+  imageAboveVersionFloor,
   noSecretEnv,
 ];

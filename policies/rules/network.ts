@@ -1,5 +1,5 @@
 import type { ResourceValidationArgs } from "@pulumi/policy";
-import { CLOUDFLARE_RANGES, coveredBy, isWorld, parseRange, parseRanges } from "./net";
+import { CLOUDFLARE_RANGES, coveredBy, internetWide, parseRange, parseRanges } from "@rampart/catalogue";
 import { awsProtocol, portLabel, restrictedOverlaps, WEB_PORTS, type ProtocolMatch } from "./ports";
 import { configOf, type ResourceRule } from "./rule";
 import { T } from "./types";
@@ -81,7 +81,7 @@ export const noWorldRestrictedPorts: ResourceRule = {
   kind: "resource",
   name: "security-group-no-world-admin-or-internal-ports",
   description:
-    "No security-group ingress from 0.0.0.0/0 or ::/0 may cover an admin port (SSH, RDP, metrics, admin UIs) or an internal port (Elasticsearch, Redis, databases, LiveKit API, gateway) — port ranges and protocol -1 included.",
+    "No security-group ingress from the internet (0.0.0.0/0, ::/0, or sources that together cover a /8 or more of public address space, such as 0.0.0.0/1 + 128.0.0.0/1) may cover an admin port (SSH, RDP, metrics, admin UIs) or an internal port (Elasticsearch, Redis, databases, LiveKit API, gateway) — port ranges and protocol -1 included.",
   severity: "critical",
   enforcementLevel: "mandatory",
   remediationSteps:
@@ -90,12 +90,12 @@ export const noWorldRestrictedPorts: ResourceRule = {
   resourceTypes: SG_INGRESS_TYPES,
   validateResource: (args, report) => {
     for (const e of ingressOf(args)) {
-      const world = e.cidrs.filter(isWorld);
-      if (world.length === 0) continue;
+      const world = internetWide(e.cidrs);
+      if (!world) continue;
       const hits = restrictedOverlaps(e.from, e.to, e.protocol);
       if (hits.length === 0) continue;
       const span = e.protocol === "all" ? "all traffic (protocol -1)" : `${e.from}-${e.to}/${e.protocol}`;
-      report(`${e.where}: ingress from ${world.join(", ")} on ${span} opens restricted port(s) to the internet: ${hits.map(portLabel).join("; ")}`);
+      report(`${e.where}: ingress from ${world.sources.join(", ")} on ${span} opens restricted port(s) to the internet: ${hits.map(portLabel).join("; ")}`);
     }
   },
 };

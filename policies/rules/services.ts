@@ -2,7 +2,7 @@ import YAML from "yaml";
 import { parseCoturn, parseRedis } from "../parsers/keyvalue";
 import { effective, parseNginx, serverBlocks, allDirectives, type NginxDirective } from "../parsers/nginx";
 import { configFilesOrSkip, FILES, uploadsMatching, type ConfigFile } from "./configfiles";
-import { CLOUDFLARE_RANGES, coveredBy, isAllInterfaces, parseRange, parseRanges } from "./net";
+import { CLOUDFLARE_RANGES, coveredBy, isAllInterfaces, parseRange, parseRanges } from "@rampart/catalogue";
 import { configOf, type ResourceRule } from "./rule";
 import { T } from "./types";
 import { port } from "@rampart/catalogue";

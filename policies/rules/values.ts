@@ -3,14 +3,11 @@
  * policy server, `pulumi preview --json`, `pulumi stack export` or the offline plan produce.
  */
 
-/** The offline plan (and `pulumi preview --json`) masks secret values with this string. */
-export const MASKED = "[secret]";
-/** The offline plan writes values unknown until deployment (outputs of other resources) as this string. */
-export const UNKNOWN = "[unknown]";
+import { SECRET_MASK, UNKNOWN_VALUE } from "@rampart/catalogue";
 
 /** A masked secret or a not-yet-known value: present, but unknown. It is never a violation by itself. */
 export function isMasked(v: unknown): boolean {
-  return v === MASKED || v === UNKNOWN;
+  return v === SECRET_MASK || v === UNKNOWN_VALUE;
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {

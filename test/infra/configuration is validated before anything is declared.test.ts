@@ -24,14 +24,15 @@ describe("configuration validation", () => {
   it("accepts the embedded local default with no keys set", () => {
     const c = parseConfig({});
     expect(c.target).toBe("local");
-    expect(c.aws).toBeUndefined();
+    expect("aws" in c).toBe(false);
     expect(c.admin).toEqual({ cidrs: [], ssh: false });
   });
 
   it("accepts a complete aws configuration and applies network defaults", () => {
     const c = parseConfig(aws);
-    expect(c.aws?.vpcCidr).toBe("10.40.0.0/16");
-    expect(c.aws?.publicSubnetCidrs).toHaveLength(2);
+    if (c.target !== "aws") throw new Error(`target ${c.target}`);
+    expect(c.aws.vpcCidr).toBe("10.40.0.0/16");
+    expect(c.aws.publicSubnetCidrs).toHaveLength(2);
     expect(c.cloudflare).toEqual({ zoneId: aws.cloudflareZoneId, plan: "free", managedRulesets: [] });
   });
 
@@ -55,6 +56,20 @@ describe("configuration validation", () => {
     expect(issuesOf({ adminCidrs: [cidr] })).toEqual([
       `rampart:adminCidrs: ${cidr} would open admin ports to the whole internet; list the operators' own networks`,
     ]);
+  });
+
+  it.each([
+    [["0.0.0.0/1", "128.0.0.0/1"], "0.0.0.0/1 + 128.0.0.0/1"],
+    [["::/1", "8000::/1"], "::/1 + 8000::/1"],
+    [["198.51.100.0/24", "0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2"], "198.51.100.0/24 + 0.0.0.0/2 + 64.0.0.0/2 + 128.0.0.0/2 + 192.0.0.0/2"],
+  ])("refuses admin CIDRs %j that together are the internet in all but name", (cidrs, named) => {
+    expect(issuesOf({ adminCidrs: cidrs })).toEqual([
+      `rampart:adminCidrs: ${named} would open admin ports to the whole internet; list the operators' own networks`,
+    ]);
+  });
+
+  it("accepts an organisation's networks, private ones of any size included", () => {
+    expect(parseConfig({ adminCidrs: ["10.0.0.0/8", "172.16.0.0/12", "198.51.100.0/24", "2001:db8::/32"] }).admin.cidrs).toHaveLength(4);
   });
 
   it("refuses overlapping subnets", () => {
@@ -103,9 +118,9 @@ describe("configuration validation", () => {
   it("refuses origins that are not exact https origins", () => {
     const issues = issuesOf({ allowedOrigins: ["https://app.example.com/", "http://app.example.com", "*"] });
     expect(issues).toEqual([
-      'rampart:allowedOrigins[0]: "https://app.example.com/" is not an exact origin (did you mean "https://app.example.com"?)',
+      'rampart:allowedOrigins[0]: "https://app.example.com/" is not an exact origin (expected https://app.example.com: no path, no trailing slash, lower case)',
       'rampart:allowedOrigins[1]: "http://app.example.com" must use https (http only for localhost)',
-      'rampart:allowedOrigins[2]: "*" is not an origin (expected scheme://host[:port])',
+      'rampart:allowedOrigins[2]: "*" is not an origin (expected https://host[:port])',
     ]);
   });
 
@@ -128,6 +143,13 @@ describe("configuration validation", () => {
   it("accepts per-service images pinned to an exact version or digest", () => {
     const c = parseConfig({ redisImage: "redis:8.2.2-bookworm", livekitImage: `livekit/livekit-server@sha256:${"a".repeat(64)}` });
     expect(c.images).toEqual({ redis: "redis:8.2.2-bookworm", livekit: `livekit/livekit-server@sha256:${"a".repeat(64)}` });
+  });
+
+  it("refuses an image below its version floor, naming the key and the floor", () => {
+    expect(issuesOf({ coturnImage: "coturn/coturn:4.6.2" })).toEqual([
+      'rampart:coturnImage: image "coturn/coturn:4.6.2" is coturn 4.6.2, below the floor 4.13.0: older coturn relays to IPv4-mapped IPv6 peers (::ffff:127.0.0.1) past its denied-peer list',
+    ]);
+    expect(parseConfig({ coturnImage: "docker.io/coturn/coturn:4.13.0-r1" }).images).toEqual({ coturn: "docker.io/coturn/coturn:4.13.0-r1" });
   });
 
   it("refuses images that are not pinned, naming the key", () => {

@@ -30,3 +30,6 @@ export const CLOUDFLARE_IPV6: readonly string[] = [
   "2a06:98c0::/29",
   "2c0f:f248::/32",
 ];
+
+/** Both families, the default list of proxies whose forwarded client address is believed. */
+export const CLOUDFLARE_RANGES: readonly string[] = [...CLOUDFLARE_IPV4, ...CLOUDFLARE_IPV6];
