@@ -24,7 +24,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
 const BATCH = Number(process.env.BENCH_BATCH ?? 50);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const SECRET = "bench-secret-0123456789-0123456789-abcdef";
-const ORIGIN = "http://bench.rampart.test";
+const ORIGIN = "https://bench.rampart.test";
 
 function call<T>(client: ChildProcess, command: object): Promise<T> {
   return new Promise((resolve, reject) => {

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { BlockList, isIP } from "node:net";
 import { createPublicKey, type KeyObject } from "node:crypto";
+import { originProblem } from "@rampart/catalogue";
 import { z } from "zod";
 
 export type JwtAlgorithm = "HS256" | "RS256" | "ES256" | "EdDSA";
@@ -141,15 +142,8 @@ function parseOrigins(env: Env): Set<string> {
     throw new ConfigError("ALLOWED_ORIGINS is required: a comma-separated list of exact origins such as https://app.example.com");
   }
   for (const origin of origins) {
-    let url: URL;
-    try {
-      url = new URL(origin);
-    } catch {
-      throw new ConfigError(`ALLOWED_ORIGINS: "${origin}" is not an origin (scheme://host[:port])`);
-    }
-    if ((url.protocol !== "https:" && url.protocol !== "http:") || url.origin !== origin) {
-      throw new ConfigError(`ALLOWED_ORIGINS: "${origin}" must be an exact origin like https://app.example.com (no path, wildcard or trailing slash)`);
-    }
+    const problem = originProblem(origin, { loopbackHttp: true });
+    if (problem) throw new ConfigError(`ALLOWED_ORIGINS: "${origin}" ${problem}`);
   }
   return new Set(origins);
 }

@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { DEVICE_EVENTS_PATH, GATEWAY_PATHS } from "@rampart/catalogue";
 import { WebSocketServer } from "ws";
 import type { GatewayConfig } from "./config.js";
 import { createLog, type GatewayLog } from "./log.js";
@@ -21,7 +22,7 @@ import type { SessionContext } from "./ws/context.js";
 import { CloseCode } from "./ws/protocol.js";
 import { loadDeviceRegistry } from "./device/registry.js";
 import { createNonceCache } from "./device/nonces.js";
-import { createDeviceHandler, DEVICE_PATH } from "./device/handler.js";
+import { createDeviceHandler } from "./device/handler.js";
 import { WriteCoalescer } from "./ws/write-coalescer.js";
 
 export interface RunningGateway {
@@ -88,13 +89,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://gateway.invalid");
-    if (req.method === "GET" && url.pathname === "/healthz") return json(res, 200, { status: "ok" });
-    if (req.method === "GET" && url.pathname === "/readyz") {
+    if (req.method === "GET" && url.pathname === GATEWAY_PATHS.health) return json(res, 200, { status: "ok" });
+    if (req.method === "GET" && url.pathname === GATEWAY_PATHS.ready) {
       const redisOk = !redis || redis.isReady();
       const ready = redisOk && !closing;
       return json(res, ready ? 200 : 503, { status: ready ? "ready" : "unavailable", redis: redis ? (redisOk ? "up" : "down") : "not_configured" });
     }
-    const device = DEVICE_PATH.exec(url.pathname);
+    const device = DEVICE_EVENTS_PATH.exec(url.pathname);
     if (device) {
       if (req.method !== "POST") {
         res.setHeader("Allow", "POST");
@@ -109,7 +110,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   server.on("upgrade", (req, socket, head) => {
     socket.on("error", () => undefined);
     const url = new URL(req.url ?? "/", "http://gateway.invalid");
-    if (url.pathname !== "/ws") return rejectUpgrade(socket, 404);
+    if (url.pathname !== GATEWAY_PATHS.websocket) return rejectUpgrade(socket, 404);
     if (closing) return rejectUpgrade(socket, 503);
     const ip = clientIp(req, config.trustedProxies);
     admitUpgrade(ctx, req, url, socket, ip).then(
@@ -148,7 +149,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   }, config.heartbeatMs);
 
   const metricsServer = createServer((req, res) => {
-    if (req.method !== "GET" || new URL(req.url ?? "/", "http://metrics.invalid").pathname !== "/metrics") return json(res, 404, { error: "NOT_FOUND" });
+    if (req.method !== "GET" || new URL(req.url ?? "/", "http://metrics.invalid").pathname !== GATEWAY_PATHS.metrics) return json(res, 404, { error: "NOT_FOUND" });
     metrics.registry.metrics().then(
       (text) => {
         res.writeHead(200, { "Content-Type": metrics.registry.contentType });

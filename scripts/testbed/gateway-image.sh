@@ -24,7 +24,7 @@ if [[ -z "$base_arg" ]]; then
 fi
 [[ -n "$base_arg" ]] || {
   echo "testbed: gateway/Dockerfile declares no ARG before its first FROM that a FROM line uses;" \
-       "the production base must sit behind a build ARG (DESIGN/TESTBED) so tests can substitute it" >&2
+       "the production base must sit behind a build ARG (docs/testing.md) so tests can substitute it" >&2
   exit 1
 }
 
@@ -35,7 +35,7 @@ if [[ -z "$context" ]]; then
   if grep -Eq '^[[:space:]]*COPY[[:space:]].*gateway/' "$DOCKERFILE"; then context=$ROOT; else context=$ROOT/gateway; fi
 fi
 
-src_hash=$(cd "$ROOT" && { git ls-files -co --exclude-standard -- gateway package.json package-lock.json 2>/dev/null || find gateway -type f -not -path '*/node_modules/*'; } \
+src_hash=$(cd "$ROOT" && { git ls-files -co --exclude-standard -- gateway packages/catalogue/src packages/catalogue/package.json package.json package-lock.json 2>/dev/null || find gateway packages/catalogue/src -type f -not -path '*/node_modules/*'; } \
   | grep -v '/node_modules/' | sort | xargs sha256sum 2>/dev/null | sha256sum | cut -c1-16)
 build_args=(--build-arg "$base_arg=$BASE_IMAGE")
 if [[ -n "$BUILD_IMAGE" ]] && grep -Eq '^[[:space:]]*ARG[[:space:]]+BUILD_IMAGE([=[:space:]]|$)' "$DOCKERFILE"; then

@@ -36,7 +36,9 @@ describe("start-up configuration (real processes)", () => {
 
   it("stops when ALLOWED_ORIGINS is missing or holds a wildcard", () => {
     expect(startupFailure({ JWT_SECRET }).stderr).toMatch(/ALLOWED_ORIGINS is required/);
-    expect(startupFailure({ JWT_SECRET, ALLOWED_ORIGINS: "*" }).stderr).toMatch(/ALLOWED_ORIGINS: "\*"/);
+    expect(startupFailure({ JWT_SECRET, ALLOWED_ORIGINS: "*" }).stderr).toMatch(/ALLOWED_ORIGINS: "\*" is not an origin/);
+    expect(startupFailure({ JWT_SECRET, ALLOWED_ORIGINS: "https://app.example.com/" }).stderr).toMatch(/ALLOWED_ORIGINS: "https:\/\/app.example.com\/" is not an exact origin/);
+    expect(startupFailure({ JWT_SECRET, ALLOWED_ORIGINS: "http://app.example.com" }).stderr).toMatch(/ALLOWED_ORIGINS: "http:\/\/app.example.com" must use https \(http only for localhost\)/);
   });
 
   it("serves a working single instance from `npm start -w gateway` with only ALLOWED_ORIGINS and JWT_SECRET", async () => {

@@ -17,7 +17,7 @@ describe("WebSocket upgrade checks (DESIGN §5 'upgrade' row)", () => {
   });
 
   it("answers 403 for a foreign origin and for near-misses of the allowed one", async () => {
-    for (const origin of ["https://evil.example", "http://app.rampart.test.evil.example", "http://app.rampart.test:8080", "HTTP://APP.RAMPART.TEST", "null"]) {
+    for (const origin of ["https://evil.example", "https://app.rampart.test.evil.example", "https://app.rampart.test:8443", "HTTPS://APP.RAMPART.TEST", "http://app.rampart.test", "null"]) {
       const c = TestClient.connect(gw.wsUrl, { origin });
       expect(await c.refused, origin).toBe(403);
     }

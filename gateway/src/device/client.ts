@@ -1,5 +1,6 @@
 /** Building signed device requests: used by the `sign` tool, by tests and by device integrations. */
 import { randomBytes } from "node:crypto";
+import { deviceEventsPath } from "@rampart/catalogue";
 import { sign } from "./signature.js";
 
 export interface DeviceRequestInput {
@@ -17,7 +18,7 @@ export interface SignedDeviceRequest {
 }
 
 export function signedDeviceRequest(input: DeviceRequestInput): SignedDeviceRequest {
-  const path = `/v1/devices/${encodeURIComponent(input.deviceId)}/events`;
+  const path = deviceEventsPath(input.deviceId);
   const timestamp = String(input.timestamp ?? Math.floor(Date.now() / 1000));
   const nonce = input.nonce ?? randomBytes(18).toString("base64url");
   const signature = sign(input.secret, { timestamp, nonce, method: "POST", path, body: Buffer.from(input.body) });

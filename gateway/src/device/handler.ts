@@ -17,7 +17,6 @@ import type { NonceCache } from "./nonces.js";
 import { NONCE_PATTERN, SIGNATURE_WINDOW_SECONDS, signatureMatches, timestampSkew } from "./signature.js";
 
 export const MAX_DEVICE_BODY_BYTES = 64 * 1024;
-export const DEVICE_PATH = /^\/v1\/devices\/([^/]+)\/events$/;
 
 const eventSchema = z.strictObject({ room: roomName, text: z.string().min(1).max(MAX_TEXT_CHARS) });
 

@@ -2,7 +2,7 @@
 import { SignJWT } from "jose";
 
 export const JWT_SECRET = "test-secret-0123456789abcdef-0123456789abcdef";
-export const ALLOWED_ORIGIN = "http://app.rampart.test";
+export const ALLOWED_ORIGIN = "https://app.rampart.test";
 
 export interface TokenOptions {
   readonly sub?: string;
