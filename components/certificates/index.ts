@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import * as acme from "@pulumiverse/acme";
+import { isHostname } from "@rampart/catalogue";
 
 export const LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
 
@@ -31,11 +32,11 @@ export class AcmeCertificate extends pulumi.ComponentResource {
   constructor(name: string, args: AcmeCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
     super("rampart:certificates:AcmeCertificate", name, {}, opts);
     const minDaysRemaining = args.minDaysRemaining ?? 30;
-    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(args.hostname)) {
-      throw new Error(`AcmeCertificate: "${args.hostname}" is not a fully qualified hostname`);
+    if (!isHostname(args.hostname)) {
+      throw new pulumi.ResourceError(`AcmeCertificate: "${args.hostname}" is not a fully qualified hostname`, this);
     }
     if (!Number.isInteger(minDaysRemaining) || minDaysRemaining < 7 || minDaysRemaining > 60) {
-      throw new Error(`AcmeCertificate: minDaysRemaining ${minDaysRemaining} must be a whole number of days between 7 and 60`);
+      throw new pulumi.ResourceError(`AcmeCertificate: minDaysRemaining ${minDaysRemaining} must be a whole number of days between 7 and 60`, this);
     }
     const provider = new acme.Provider(`${name}-acme`, { serverUrl: args.serverUrl ?? LETS_ENCRYPT }, { parent: this });
     const children = { parent: this, provider };

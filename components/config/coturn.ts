@@ -4,7 +4,7 @@ import { deniedPeerRanges } from "./denied-peers";
 import { absolutePath, cidr, ipAddress, lineText, parseInput, positiveInt } from "./validate";
 
 /**
- * coturn configuration (DESIGN §4). Two files:
+ * coturn configuration (docs/services.md#coturn). Two files:
  *
  * - `turnserver.conf` (renderTurnserverConf): everything but the secret. Safe to keep in plain state
  *   and for the policy pack to read.

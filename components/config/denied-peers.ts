@@ -1,7 +1,7 @@
 import ipaddr from "ipaddr.js";
 
 /**
- * Peer addresses a TURN relay must never reach (DESIGN §4): a TURN server relays for anyone holding a
+ * Peer addresses a TURN relay must never reach (docs/services.md#denied-peer-ranges): a TURN server relays for anyone holding a
  * credential, so without this list a client can use it as a proxy into the private network, the
  * cloud metadata service, loopback services of the host, or multicast groups (SSRF through TURN).
  *

@@ -4,7 +4,7 @@ import { port } from "@rampart/catalogue";
 import { absolutePath, bareToken, hostOrIp, ipAddress, parseInput, positiveInt } from "./validate";
 
 /**
- * Elasticsearch configuration (DESIGN §4): security on, TLS on HTTP and transport, bound to internal
+ * Elasticsearch configuration (docs/services.md#elasticsearch): security on, TLS on HTTP and transport, bound to internal
  * addresses, data and logs on the writable mounts. The `elastic` password is not here: it is
  * bootstrapped from a secret file into the pre-created keystore by the container component.
  */

@@ -4,14 +4,14 @@ import { port, type Target } from "@rampart/catalogue";
 import { absolutePath, bareToken, hostOrIp, ipAddress, parseInput, tcpPort } from "./validate";
 
 /**
- * LiveKit server configuration (DESIGN §4). Three files:
+ * LiveKit server configuration (docs/services.md#livekit). Three files:
  *
  * - `livekit.yaml` (renderLivekitYaml): ports, RTC, logging, `key_file`. No secret: policies read it.
  * - the key file (renderLivekitKeyFile): `apiKey: secret` lines, mounted 0600 (LiveKit refuses a key
  *   file readable by group/others).
  * - the secret fragment (renderLivekitSecretYaml): the `redis:` and `prometheus:` blocks, which carry
  *   passwords. LiveKit reads one YAML file and has no password-file or include option, and secrets in
- *   environment values are not allowed (DESIGN §3). So the container concatenates livekit.yaml and the
+ *   environment values are not allowed (docs/container-baseline.md). So the container concatenates livekit.yaml and the
  *   fragment into a private tmpfs file at start (`livekitStartCommand`). The fragment owns both blocks
  *   entirely because a YAML mapping may not repeat a top-level key.
  */

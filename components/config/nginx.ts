@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { port } from "@rampart/catalogue";
+import { GATEWAY_PATHS, port } from "@rampart/catalogue";
 import { absolutePath, bareToken, cidr, hostOrIp, ipAddress, parseInput, positiveInt, tcpPort } from "./validate";
 
 /**
- * nginx edge proxy (DESIGN §4): the only HTTP(S) entry of the stack, reached by Cloudflare alone.
+ * nginx edge proxy (docs/services.md#edge-proxy-nginx): the only HTTP(S) entry of the stack, reached by Cloudflare alone.
  *
  * Runs unprivileged on a read-only root: no `user` directive (the container's numeric uid applies), the
  * pid file and every temp path live on a tmpfs scratch directory, and it listens on a high container port.
@@ -46,7 +46,7 @@ export interface EdgeNginxConfInput {
   rateLimit?: { requestsPerSecond?: number; burst?: number };
   /** Concurrent connections per client IP (WebSockets are long-lived: this caps sockets per client). */
   maxConnectionsPerIp?: number;
-  /** Largest request body; the device API's limit is 64 KiB (DESIGN §5). */
+  /** Largest request body; the device API's limit is 64 KiB (docs/gateway-protocol.md). */
   maxBodyKiB?: number;
   /** Idle time after which a proxied WebSocket is closed: must exceed the gateway's heartbeat (25 s). */
   websocketIdleSeconds?: number;
@@ -222,10 +222,10 @@ export function renderEdgeNginxConf(input: EdgeNginxConfInput): string {
     `    limit_conn rampart_conn ${i.maxConnectionsPerIp};`,
     "",
     "    # Gateway: WebSocket and the device API.",
-    "    location = /ws {",
+    `    location = ${GATEWAY_PATHS.websocket} {`,
     ...proxyTo("rampart_gateway", i, true),
     "    }",
-    "    location /v1/ {",
+    `    location ${GATEWAY_PATHS.api} {`,
     ...proxyTo("rampart_gateway", i, false),
     "    }",
     "",

@@ -4,7 +4,7 @@ import { port } from "@rampart/catalogue";
 import { absolutePath, ipAddress, parseInput, positiveInt } from "./validate";
 
 /**
- * Redis (DESIGN §4): ACL file with `user default off` and one least-privilege user per client,
+ * Redis (docs/services.md#redis): ACL file with `user default off` and one least-privilege user per client,
  * `protected-mode yes`, bound to internal addresses only, no persistence unless configured.
  *
  * The ACL file holds SHA-256 password hashes (`#<hex>`), never a plaintext password, so it can be

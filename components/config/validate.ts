@@ -1,3 +1,4 @@
+import { isHostname } from "@rampart/catalogue";
 import { z } from "zod";
 
 /**
@@ -59,6 +60,6 @@ export const cidr = z.union([z.cidrv4(), z.cidrv6()], { error: "must be an IPv4 
 
 /** A host name (DNS) or an IP address. */
 export const hostOrIp = z.union(
-  [ipAddress, z.string().regex(/^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/)],
+  [ipAddress, z.string().refine((name) => isHostname(name, { singleLabel: true }))],
   { error: "must be a host name or an IP address" },
 );

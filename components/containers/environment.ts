@@ -1,11 +1,11 @@
 /**
- * Container environment without secrets (DESIGN §3): environment values show up in `docker inspect`, in
+ * Container environment without secrets (docs/container-baseline.md): environment values show up in `docker inspect`, in
  * /proc/<pid>/environ, in crash dumps and in Pulumi state. Secrets go in files under /run/secrets and the
  * service is told the path through a `*_FILE` variable.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { isSecretLookingName, secretValueKind } from "@rampart/catalogue";
 
-const SECRET_LOOKING = /(SECRET|PASSWORD|PASSWD|PASSPHRASE|PRIVATE_KEY|TOKEN|CREDENTIAL)/i;
 const VALID_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Throws when a variable name says it carries a secret (a `*_FILE` path is fine). */
@@ -13,7 +13,7 @@ export function assertNotSecretName(name: string, service: string): void {
   if (!VALID_NAME.test(name)) {
     throw new Error(`${service}: environment variable name "${name}" is not a valid name`);
   }
-  if (SECRET_LOOKING.test(name) && !name.endsWith("_FILE")) {
+  if (isSecretLookingName(name)) {
     throw new Error(
       `${service}: environment variable ${name} looks like a secret; secrets are never environment values. ` +
         `Mount it as a secret file and pass its path in ${name}_FILE`,
@@ -34,6 +34,11 @@ export function containerEnvs(env: Record<string, pulumi.Input<string>>, service
     return pulumi.all([value, secretness]).apply(([v, isSecret]) => {
       if (isSecret) {
         throw new Error(`${service}: environment variable ${name} holds a secret value; mount it as a secret file`);
+      }
+      const credential = secretValueKind(v);
+      if (credential) {
+        // The value is never echoed: it is the credential.
+        throw new Error(`${service}: environment variable ${name} holds ${credential}; mount it as a secret file`);
       }
       return `${name}=${v}`;
     });

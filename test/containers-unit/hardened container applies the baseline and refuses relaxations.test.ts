@@ -5,9 +5,8 @@ import { port } from "@rampart/catalogue";
 import { containerEnvs } from "../../components/containers/environment";
 import { checkedBindAddress } from "../../components/containers/port-bindings";
 import { HardenedContainer, type HardenedContainerArgs } from "../../components/containers/hardened-container";
-import { capture, containersOf, installMocks, maskedInputs, outputError, reveal, seedContainersOf, serviceContainersOf, type ContainerInputs } from "./support/capture";
-
-beforeAll(() => installMocks());
+import { thrown } from "./support/thrown";
+import { capture, containersOf, maskedInputs, outputError, reveal, seedContainersOf, serviceContainersOf, type ContainerInputs } from "./support/capture";
 
 /** A container that needs nothing relaxed: the baseline as is. */
 function minimal(overrides: Partial<HardenedContainerArgs> = {}): HardenedContainerArgs {
@@ -125,6 +124,10 @@ describe("HardenedContainer refuses insecure input", () => {
     refuses({ image: "redis@sha256:abc" }, /malformed digest/);
   });
 
+  it("refuses an image below its version floor", () => {
+    refuses({ image: "coturn/coturn:4.6.2" }, /redis: image "coturn\/coturn:4\.6\.2" is coturn 4\.6\.2, below the floor 4\.13\.0/);
+  });
+
   it("accepts an exact tag, a digest, or both", () => {
     for (const image of ["redis:8.2.2", "redis@sha256:" + "a".repeat(64), "registry.example.com:5000/x/redis:8.2.2-alpine@sha256:" + "b".repeat(64)]) {
       expect(() => new HardenedContainer(`ok-${image.length}-${Math.random()}`, minimal({ image }))).not.toThrow();
@@ -157,6 +160,9 @@ describe("HardenedContainer refuses insecure input", () => {
   it("refuses secret-looking environment variables but allows *_FILE paths", () => {
     refuses({ env: { REDIS_PASSWORD: "x" } }, /REDIS_PASSWORD looks like a secret.*REDIS_PASSWORD_FILE/);
     refuses({ env: { JWT_SECRET: "x" } }, /JWT_SECRET looks like a secret/);
+    // The same names the policy pack reports: the two used to disagree on this one.
+    refuses({ env: { AWS_ACCESS_KEY: "x" } }, /AWS_ACCESS_KEY looks like a secret/);
+    expect(() => new HardenedContainer("env-public-key", minimal({ env: { LIVEKIT_API_KEY: "APIxyz" } }))).not.toThrow();
     expect(() => new HardenedContainer("env-file", minimal({ env: { REDIS_PASSWORD_FILE: "/run/secrets/p" } }))).not.toThrow();
   });
 
@@ -164,6 +170,14 @@ describe("HardenedContainer refuses insecure input", () => {
     const envs = containerEnvs({ INNOCENT_NAME: pulumi.secret("s3cr3t") }, "redis");
     expect((await outputError(envs))?.message).toMatch(/INNOCENT_NAME holds a secret value/);
     expect(await outputError(containerEnvs({ INNOCENT_NAME: "plain" }, "redis"))).toBeUndefined();
+  });
+
+  it("fails the deployment when an environment value is a credential whatever its name, without echoing it", async () => {
+    const url = await outputError(containerEnvs({ UPSTREAM: "redis://gateway:hunter2@redis:6379" }, "gateway"));
+    expect(url?.message).toMatch(/UPSTREAM holds credentials inside a URL/);
+    expect(url?.message).not.toContain("hunter2");
+    expect((await outputError(containerEnvs({ BLOB: "-----BEGIN PRIVATE KEY-----\nabc" }, "gateway")))?.message).toMatch(/BLOB holds a private key/);
+    expect(await outputError(containerEnvs({ UPSTREAM: "redis://redis:6379" }, "gateway"))).toBeUndefined();
   });
 
   it("requires a healthcheck and resource limits", () => {
@@ -182,6 +196,13 @@ describe("HardenedContainer refuses insecure input", () => {
 
   it("requires at least one user-defined network (never the default bridge)", () => {
     refuses({ networks: [] }, /attach at least one user-defined network/);
+  });
+
+  it("reports a refusal against the container it stops, with the check's message", () => {
+    const caught = thrown(() => new HardenedContainer("refused-root", minimal({ uid: 0 })));
+    expect(pulumi.ResourceError.isInstance(caught)).toBe(true);
+    expect((caught as pulumi.ResourceError).resource).toBeInstanceOf(HardenedContainer);
+    expect((caught as Error).message).toMatch(/^redis: uid 0 \(root\) is refused/);
   });
 });
 

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
-import { port } from "@rampart/catalogue";
+import { GATEWAY_PATHS, port } from "@rampart/catalogue";
 import { HardenedContainer, type NetworkAttachment } from "../hardened-container";
 import { SERVICE_USERS } from "../images";
 import { secretPath } from "./common";
@@ -42,7 +42,7 @@ const REPO_ROOT = path.resolve(__dirname, "../../..");
 const GATEWAY_VERSION = "0.1.0";
 
 /**
- * The Rampart gateway (DESIGN §5): configuration from the environment, every secret as a *_FILE path to
+ * The Rampart gateway (docs/gateway-protocol.md): configuration from the environment, every secret as a *_FILE path to
  * a 0400 file, listening inside its own network namespace (reached by the edge proxy over the edge
  * network), metrics published only on an admin address.
  */
@@ -104,7 +104,7 @@ export class Gateway extends pulumi.ComponentResource {
             "CMD",
             "node",
             "-e",
-            `fetch("http://127.0.0.1:${port("gateway-http").from}/healthz").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+            `fetch("http://127.0.0.1:${port("gateway-http").from}${GATEWAY_PATHS.health}").then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
           ],
           interval: "15s",
           startPeriod: "15s",

@@ -2,11 +2,15 @@
  * The gateway's HTTP surface: the gateway serves it, the edge proxy and the WAF route and guard it, the
  * container healthcheck probes it. See docs/gateway-protocol.md.
  */
+const API = "/v1/";
+
 export const GATEWAY_PATHS = {
   /** WebSocket upgrade; the only path that upgrades. */
   websocket: "/ws",
+  /** The gateway's versioned HTTP API; the edge routes all of it to the gateway. */
+  api: API,
   /** Device API prefix: `POST /v1/devices/{deviceId}/events`. */
-  devicePrefix: "/v1/devices/",
+  devicePrefix: `${API}devices/`,
   health: "/healthz",
   ready: "/readyz",
   /** Served on the metrics port only, never through the edge. */

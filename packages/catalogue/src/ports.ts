@@ -1,5 +1,5 @@
 /**
- * The port catalogue: every port of the Rampart stack and who may reach it (DESIGN §2).
+ * The port catalogue: every port of the Rampart stack and who may reach it (docs/exposure-classes.md).
  *
  * Security groups, the host's DOCKER-USER firewall, Docker port bindings, DNS proxying, the edge proxy
  * and the policy pack all derive from this one table, so they cannot disagree. Add a port here, never
@@ -66,7 +66,7 @@ export const PORTS: readonly PortEntry[] = [
   { id: "livekit-prometheus", service: "livekit", from: 6789, to: 6789, protocol: "tcp", class: "admin", description: "LiveKit Prometheus metrics (basic auth)" },
   { id: "gateway-metrics", service: "gateway", from: 9464, to: 9464, protocol: "tcp", class: "admin", description: "Gateway Prometheus metrics" },
   { id: "coturn-prometheus", service: "coturn", from: 9641, to: 9641, protocol: "tcp", class: "admin", description: "coturn Prometheus metrics" },
-  { id: "bot-admin", service: "external", from: 9101, to: 9113, protocol: "tcp", class: "admin", description: "Admin UIs of the reference bot servers" },
+  { id: "bot-admin", service: "external", from: 9101, to: 9113, protocol: "tcp", class: "admin", description: "Admin UIs of neighbouring bot servers (9101-9113)" },
 
   // vpc: service-to-service traffic inside the VPC only.
   { id: "livekit-api", service: "livekit", from: 7880, to: 7880, protocol: "tcp", class: "vpc", description: "LiveKit HTTP API and signalling (reached through the edge proxy)" },
@@ -74,7 +74,7 @@ export const PORTS: readonly PortEntry[] = [
   { id: "elasticsearch-http", service: "elasticsearch", from: 9200, to: 9200, protocol: "tcp", class: "vpc", description: "Elasticsearch REST API (TLS)" },
   { id: "elasticsearch-transport", service: "elasticsearch", from: 9300, to: 9300, protocol: "tcp", class: "vpc", description: "Elasticsearch node-to-node transport (TLS)" },
   { id: "redis", service: "redis", from: 6379, to: 6379, protocol: "tcp", class: "vpc", description: "Redis (ACL users per client)" },
-  { id: "database", service: "external", from: 3307, to: 3307, protocol: "tcp", class: "vpc", description: "Database of the reference bot servers" },
+  { id: "database", service: "external", from: 3307, to: 3307, protocol: "tcp", class: "vpc", description: "Database of neighbouring bot servers (3307)" },
 ];
 
 /** Ports of a target, with feature-gated ones included only when enabled. */
