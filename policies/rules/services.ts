@@ -2,7 +2,7 @@ import YAML from "yaml";
 import { parseCoturn, parseRedis } from "../parsers/keyvalue";
 import { effective, parseNginx, serverBlocks, allDirectives, type NginxDirective } from "../parsers/nginx";
 import { configFilesOrSkip, FILES, uploadsMatching, type ConfigFile } from "./configfiles";
-import { CLOUDFLARE_RANGES, coveredBy, isAllInterfaces, parseRange, parseRanges } from "@rampart/catalogue";
+import { CLOUDFLARE_RANGES, coveredBy, DENIED_PEER_NETWORKS, isAllInterfaces, parseRange, parseRanges, rangesOverlap } from "@rampart/catalogue";
 import { configOf, type ResourceRule } from "./rule";
 import { T } from "./types";
 import { port } from "@rampart/catalogue";
@@ -18,7 +18,7 @@ const serviceRule = (r: Omit<ResourceRule, "kind" | "resourceTypes" | "enforceme
 
 // ---------------------------------------------------------------- coturn
 
-const COTURN_GUIDE = "DESIGN §4 (coturn); coturn-setup.txt";
+const COTURN_GUIDE = "docs/services.md#coturn; https://github.com/coturn/coturn/blob/master/README.turnserver";
 
 export const coturnRestAuthOnly = serviceRule({
   name: "coturn-rest-auth-only",
@@ -39,29 +39,8 @@ interface DeniedPeerConfig {
   requiredDeniedRanges: string[];
 }
 
-/** Peer ranges coturn must never relay to: the SSRF surface of a TURN server. */
-export const REQUIRED_DENIED_PEERS: readonly { range: string; why: string }[] = [
-  { range: "0.0.0.0/8", why: "this-network (0.0.0.0 reaches loopback)" },
-  { range: "10.0.0.0/8", why: "private" },
-  { range: "100.64.0.0/10", why: "CGNAT" },
-  { range: "127.0.0.0/8", why: "loopback" },
-  { range: "169.254.0.0/16", why: "link-local and cloud metadata (169.254.169.254)" },
-  { range: "172.16.0.0/12", why: "private" },
-  { range: "192.0.0.0/24", why: "IETF protocol assignments" },
-  { range: "192.168.0.0/16", why: "private" },
-  { range: "198.18.0.0/15", why: "benchmarking" },
-  { range: "224.0.0.0/4", why: "multicast" },
-  { range: "240.0.0.0/4", why: "reserved and broadcast" },
-  // `::` (unspecified) is not listed: coturn refuses a zero peer address itself since the CVE-2020-26262
-  // fix (4.5.2), and a `denied-peer-ip` range starting at `::` makes coturn deny every IPv4 peer as well
-  // (seen on 4.6.1), so requiring it would switch the relay off.
-  { range: "::1/128", why: "loopback" },
-  { range: "::ffff:0:0/96", why: "IPv4-mapped (bypass of the IPv4 list)" },
-  { range: "64:ff9b::/96", why: "NAT64 (bypass of the IPv4 list)" },
-  { range: "fc00::/7", why: "unique local, incl. AWS metadata fd00:ec2::254" },
-  { range: "fe80::/10", why: "link-local" },
-  { range: "ff00::/8", why: "multicast" },
-];
+/** Peer ranges every coturn must deny: the SSRF surface of a TURN server (the catalogue's essential entries). */
+const REQUIRED_DENIED_PEERS = DENIED_PEER_NETWORKS.filter((n) => n.essential);
 
 export const coturnDeniedPeers = serviceRule({
   name: "coturn-denied-peer-ranges",
@@ -72,11 +51,11 @@ export const coturnDeniedPeers = serviceRule({
   anchors: { guide: `${COTURN_GUIDE}; Enable Security TURN hardening (SSRF)` },
   configSchema: {
     properties: {
-      requiredDeniedRanges: { type: "array", items: { type: "string" }, default: REQUIRED_DENIED_PEERS.map((r) => r.range), description: "Ranges coturn's denied-peer-ip lines must cover." },
+      requiredDeniedRanges: { type: "array", items: { type: "string" }, default: REQUIRED_DENIED_PEERS.map((n) => n.cidr), description: "Ranges coturn's denied-peer-ip lines must cover." },
     },
   },
   validateResource: (args, report) => {
-    const { requiredDeniedRanges } = configOf<DeniedPeerConfig>(args, { requiredDeniedRanges: REQUIRED_DENIED_PEERS.map((r) => r.range) });
+    const { requiredDeniedRanges } = configOf<DeniedPeerConfig>(args, { requiredDeniedRanges: REQUIRED_DENIED_PEERS.map((n) => n.cidr) });
     for (const f of configFilesOrSkip(args, FILES.coturn, "turnserver.conf")) {
       const d = parseCoturn(f.content);
       for (const x of d.filter((x) => x.key === "denied-peer-ip" && parseRange(x.value) === undefined)) report(`${f.path}:${x.line}: denied-peer-ip value "${x.value}" is not an address, CIDR or range`);
@@ -86,14 +65,14 @@ export const coturnDeniedPeers = serviceRule({
         return want !== undefined && !coveredBy(want, deniedRanges);
       });
       if (missing.length > 0) {
-        const why = (r: string) => REQUIRED_DENIED_PEERS.find((x) => x.range === r)?.why;
+        const why = (r: string) => REQUIRED_DENIED_PEERS.find((n) => n.cidr === r)?.why;
         report(`${f.path}: denied-peer-ip does not cover ${missing.map((r) => (why(r) ? `${r} (${why(r)})` : r)).join(", ")}`);
       }
       if (!d.some((x) => x.key === "no-multicast-peers")) report(`${f.path}: no-multicast-peers is missing`);
       const required = parseRanges(requiredDeniedRanges);
       for (const x of d.filter((x) => x.key === "allowed-peer-ip")) {
         const r = parseRange(x.value);
-        if (r && required.some((q) => q.kind === r.kind && r.first <= q.last && q.first <= r.last)) report(`${f.path}:${x.line}: allowed-peer-ip ${x.value} re-opens a denied range`);
+        if (r && required.some((q) => rangesOverlap(q, r))) report(`${f.path}:${x.line}: allowed-peer-ip ${x.value} re-opens a denied range`);
       }
     }
   },
@@ -116,7 +95,7 @@ export const coturnNoLoopbackOrServerRelay = serviceRule({
 
 // ---------------------------------------------------------------- nginx edge
 
-const NGINX_GUIDE = "DESIGN §4 (edge proxy); websocket-auth-security-guide.txt";
+const NGINX_GUIDE = "docs/services.md#edge-proxy-nginx; https://developers.cloudflare.com/ssl/origin-configuration/authenticated-origin-pull/";
 
 function nginxFiles(args: Parameters<ResourceRule["validateResource"]>[0]): { file: ConfigFile; tree: NginxDirective[] }[] {
   return configFilesOrSkip(args, FILES.nginx, "nginx configuration").map((file) => {
@@ -202,7 +181,7 @@ export const nginxRealIpTrusted = serviceRule({
   name: "nginx-real-ip-from-trusted-ranges",
   description: "The edge proxy takes the client IP from a header (real_ip_header) only when the peer is in Cloudflare's ranges (or loopback): set_real_ip_from never names anything else.",
   remediationSteps: "List only Cloudflare's ranges in `set_real_ip_from` (generated from cloudflare.getIpRanges) with `real_ip_header CF-Connecting-IP;`.",
-  anchors: { guide: `${NGINX_GUIDE}; mastodon-server-hardening.txt` },
+  anchors: { guide: `${NGINX_GUIDE}; https://nginx.org/en/docs/http/ngx_http_realip_module.html` },
   configSchema: {
     properties: {
       trustedRanges: { type: "array", items: { type: "string" }, default: [...CLOUDFLARE_RANGES, "127.0.0.0/8", "::1/128"], description: "Peers whose forwarded client IP may be believed." },
@@ -241,7 +220,7 @@ export function flattenYaml(text: string, file: string): Record<string, unknown>
   return out;
 }
 
-const ES_GUIDE = "DESIGN §4 (Elasticsearch)";
+const ES_GUIDE = "docs/services.md#elasticsearch; https://www.elastic.co/guide/en/elasticsearch/reference/current/security-settings.html";
 const falsy = (v: unknown) => v === false || v === "false";
 const truthy = (v: unknown) => v === true || v === "true";
 
@@ -273,7 +252,7 @@ export const elasticsearchHttpTls = serviceRule({
 
 // ---------------------------------------------------------------- Redis
 
-const REDIS_GUIDE = "DESIGN §4 (Redis)";
+const REDIS_GUIDE = "docs/services.md#redis; https://redis.io/docs/latest/operate/oss_and_stack/management/security/acl/";
 
 export const redisDefaultUserOff = serviceRule({
   name: "redis-default-user-off",
@@ -310,7 +289,7 @@ export const redisProtectedMode = serviceRule({
 
 // ---------------------------------------------------------------- LiveKit
 
-const LIVEKIT_GUIDE = "DESIGN §4 (LiveKit); livekit-hardening-guide.md";
+const LIVEKIT_GUIDE = "docs/services.md#livekit; https://docs.livekit.io/home/self-hosting/deployment/";
 const LIVEKIT_IMAGE = /(^|\/)livekit-server[:@]/;
 const LIVEKIT_PROMETHEUS_PORT = port("livekit-prometheus").from;
 
@@ -358,7 +337,7 @@ export const noInlineSecrets = serviceRule({
   description:
     "Plain (non-secret) configuration files carry no secrets — coturn static-auth-secret, Redis requirepass/masterauth and plaintext ACL passwords, Elasticsearch bootstrap.password — so state and previews stay clean and rules can read the rest.",
   remediationSteps: "Move the secret to its own secret upload under /run/secrets and reference it (coturn: pass it from the secret file at start; Redis: hashed passwords `#<sha256>`; Elasticsearch: the keystore).",
-  anchors: { kics: "Passwords And Secrets - Generic", guide: "DESIGN §3 (secrets as files)" },
+  anchors: { kics: "Passwords And Secrets - Generic", guide: "docs/container-baseline.md#secrets-as-files" },
   validateResource: (args, report) => {
     const coturn = uploadsMatching(args.props, FILES.coturn).files;
     const redis = [...uploadsMatching(args.props, FILES.redis).files, ...uploadsMatching(args.props, FILES.redisAcl).files];

@@ -2,7 +2,8 @@ import ipaddr from "ipaddr.js";
 import { describe, expect, it } from "vitest";
 import { port } from "@rampart/catalogue";
 import { renderTurnSecretConf, renderTurnserverConf, turnserverStartCommand } from "../../components/config/coturn";
-import { DENIED_PEER_NETWORKS, cidrToRange, deniedPeerRanges } from "../../components/config/denied-peers";
+import { DENIED_PEER_NETWORKS } from "@rampart/catalogue";
+import { cidrToRange, deniedPeerRanges } from "../../components/config/denied-peers";
 import { TEST_TURN_SECRET, turnInput } from "./fixtures";
 
 const conf = renderTurnserverConf(turnInput);

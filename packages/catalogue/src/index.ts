@@ -5,3 +5,4 @@ export * from "./names";
 export * from "./images";
 export * from "./secrets";
 export * from "./gateway";
+export * from "./denied-peers";
