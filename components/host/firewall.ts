@@ -12,8 +12,8 @@ export interface FirewallInput {
 /**
  * DOCKER-USER rules in iptables-restore format, one file per address family.
  *
- * Docker publishes ports with its own NAT rules, around ufw and the INPUT chain (the reference Mastodon
- * write-up): DOCKER-USER is the one chain Docker guarantees to consult first for traffic forwarded to
+ * Docker publishes ports with its own NAT rules, around ufw and the INPUT chain (Docker's own docs:
+ * https://docs.docker.com/engine/network/packet-filtering-firewalls/): DOCKER-USER is the one chain Docker guarantees to consult first for traffic forwarded to
  * containers. Ports are matched on the original destination (`--ctorigdstport`), because by the time a
  * packet reaches DOCKER-USER it has been DNATed to the container's port. Everything from outside that
  * is not a catalogued port from its class's sources is dropped, so a container published on the wrong

@@ -3,6 +3,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DEPLOY_USER, renderCloudInit, type HostFile } from "./cloud-init";
+import { DOCKER_HOST_DEFAULTS } from "./defaults";
 import type { FirewallInput } from "./firewall";
 
 export { renderCloudInit, DEPLOY_USER, DAEMON_JSON, DOCKER_APT_KEY_FINGERPRINT, type CloudInitInput, type HostFile } from "./cloud-init";
@@ -35,9 +36,9 @@ export function renderReadinessCheck(region: string, instanceId: string): string
 export interface DockerHostArgs {
   subnetId: pulumi.Input<string>;
   securityGroupIds: pulumi.Input<string>[];
-  /** Default m6i.large. */
+  /** Default DOCKER_HOST_DEFAULTS.instanceType. */
   instanceType?: pulumi.Input<string>;
-  /** Default 40 GiB. */
+  /** Default DOCKER_HOST_DEFAULTS.rootVolumeGiB. */
   rootVolumeGiB?: pulumi.Input<number>;
   /** Default: the newest Debian 12 AMI from Debian's own account. */
   amiId?: pulumi.Input<string>;
@@ -104,7 +105,7 @@ export class DockerHost extends pulumi.ComponentResource {
 
     const instance = new aws.ec2.Instance(`${name}-instance`, {
       ami,
-      instanceType: args.instanceType ?? "m6i.large",
+      instanceType: args.instanceType ?? DOCKER_HOST_DEFAULTS.instanceType,
       subnetId: args.subnetId,
       vpcSecurityGroupIds: args.securityGroupIds,
       iamInstanceProfile: profile.name,
@@ -112,7 +113,7 @@ export class DockerHost extends pulumi.ComponentResource {
       monitoring: true,
       // IMDSv2 only, one hop: a container or a TURN relay one hop away cannot reach instance credentials.
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
-      rootBlockDevice: { volumeType: "gp3", volumeSize: args.rootVolumeGiB ?? 40, encrypted: true, deleteOnTermination: true },
+      rootBlockDevice: { volumeType: "gp3", volumeSize: args.rootVolumeGiB ?? DOCKER_HOST_DEFAULTS.rootVolumeGiB, encrypted: true, deleteOnTermination: true },
       userData,
       userDataReplaceOnChange: true,
       tags: { Name: name },

@@ -1,5 +1,5 @@
 /**
- * Gateway configuration from environment variables (DESIGN §5), validated once at start-up.
+ * Gateway configuration from environment variables (docs/gateway-protocol.md), validated once at start-up.
  *
  * Every secret may instead come from a file (`<NAME>_FILE`), so containers never carry secrets as
  * environment values. Errors name the offending variable and never echo its value.

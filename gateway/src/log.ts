@@ -1,6 +1,6 @@
 /**
  * Logging. The security log is one JSON line per event with `level`, `time`, `cat`, `event`, `ip`
- * first (DESIGN §5), so the fail2ban filter can anchor on the start of the line: fields a client
+ * first (docs/gateway-protocol.md), so the fail2ban filter can anchor on the start of the line: fields a client
  * controls (user ids, device ids) come later and cannot forge the prefix.
  * Tokens, secrets and message text are never passed to these functions.
  */

@@ -1,4 +1,4 @@
-/** Prometheus metrics (DESIGN §5 names), on a registry of our own so several instances can share a process. */
+/** Prometheus metrics (names as in docs/gateway-protocol.md), on a registry of our own so several instances can share a process. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export interface GatewayMetrics {

@@ -2,6 +2,8 @@
  * Every configuration key of the Rampart project: its type, default and description. Pulumi.yaml's typed
  * `config:` block is checked against this table by a test, so the two cannot drift apart.
  */
+import { DOCKER_HOST_DEFAULTS } from "../../components/host/defaults";
+
 export type KeyType = "string" | "integer" | "boolean" | "array";
 
 export interface ConfigKey {
@@ -58,12 +60,12 @@ export const CONFIG_KEYS = {
   },
   instanceType: {
     type: "string",
-    default: "m6i.large",
+    default: DOCKER_HOST_DEFAULTS.instanceType,
     description: "EC2 instance type of the Docker host.",
   },
   rootVolumeGiB: {
     type: "integer",
-    default: 40,
+    default: DOCKER_HOST_DEFAULTS.rootVolumeGiB,
     description: "Size of the host's encrypted gp3 root volume in GiB.",
   },
   dockerVersion: {

@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import { SECRET_MASK, UNKNOWN_VALUE } from "@rampart/catalogue";
-import type { PlanResource } from "@rampart/policies/check/evaluate";
+import type { PlanResource } from "../../policies/check/evaluate";
 
-/** A resource as the plan reports it (DESIGN §6), the shape the policy evaluator reads. Secrets masked. */
+/** A resource as the plan reports it (docs/policy-checks.md), the shape the policy evaluator reads. Secrets masked. */
 export type { PlanResource };
 
 // Markers of Pulumi's wire format, as the SDK exports them.
@@ -15,10 +14,11 @@ const {
   unknownValue: UNKNOWN,
 } = pulumi.runtime;
 
+export const SECRET_MASK = "[secret]";
 
 /** Turns a serialized property value into plain JSON, masking secrets and naming references by URN. */
 export function maskWireValue(v: unknown): unknown {
-  if (v === UNKNOWN) return UNKNOWN_VALUE;
+  if (v === UNKNOWN) return "[unknown]";
   if (Array.isArray(v)) return v.map(maskWireValue);
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
@@ -32,47 +32,91 @@ export function maskWireValue(v: unknown): unknown {
   return v;
 }
 
+/** One resource registration as the engine received it, and what the monitor answered. */
+export interface DeclaredResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly parent?: string;
+  /**
+   * Inputs as Pulumi's mocks receive them: each secret still in its `{ [specialSigKey]: specialSecretSig,
+   * value }` envelope, which deserialisation lifts to the enclosing array or object.
+   */
+  readonly inputs: Record<string, unknown>;
+  /** Inputs as the plan shows them: each secret leaf (as the program marked it) replaced by "[secret]". */
+  readonly masked: Record<string, unknown>;
+  /** The id the monitor answered with; unset when the mocks refused the resource. */
+  readonly id?: string;
+  /** The state the monitor answered with: the outputs the program's Outputs resolved to (secrets in envelopes). */
+  readonly outputs?: Record<string, unknown>;
+}
+
+/** The plan's view of a declared resource: the masked inputs, and nothing the engine would not show. */
+export function planResource(r: DeclaredResource): PlanResource {
+  return { urn: r.urn, type: r.type, name: r.name, ...(r.parent ? { parent: r.parent } : {}), inputs: r.masked };
+}
+
+interface Struct {
+  toJavaScript(): Record<string, unknown>;
+}
+
 interface Request {
   getType(): string;
   getName(): string;
   getParent(): string;
-  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+  getObject(): Struct | undefined;
+}
+
+interface Response {
+  getId(): string;
+  getObject(): Struct | undefined;
 }
 
 interface MockMonitorLike {
   newUrn(parent: string, type: string, name: string): string;
-  registerResource(req: Request, callback: (...args: unknown[]) => void): unknown;
+  registerResource(req: Request, callback: (err: unknown, res?: Response) => void): unknown;
 }
 
+export interface Tap {
+  /** Stops recording and returns what was recorded, in the order the monitor received it. */
+  stop(): DeclaredResource[];
+}
+
+type WireStruct = Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+const deserialize = (s: Struct | undefined) => (s ? pulumi.runtime.deserializeProperties(s as unknown as WireStruct) : {});
+
 /**
- * Records every resource registration as the engine would receive it: with its parent and with secret
- * inputs still marked as secret (the mocks' own view has them unwrapped). Call after setMocks.
+ * Records every resource registration the mock monitor receives: the wire request (with its parent, and
+ * secrets marked where the program marked them) and the monitor's answer. Call after setMocks.
  */
-export function captureRegistrations(): PlanResource[] {
+export function tapRegistrations(): Tap {
   const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike | undefined;
-  if (!monitor || typeof monitor.newUrn !== "function") throw new Error("captureRegistrations: mocks are not set");
-  const resources: PlanResource[] = [];
+  if (!monitor || typeof monitor.newUrn !== "function") throw new Error("tapRegistrations: mocks are not set");
+  const resources: DeclaredResource[] = [];
+  let recording = true;
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
+    if (!recording) return register(req, callback);
     const parent = req.getParent() || undefined;
+    const index = resources.length;
     resources.push({
       urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
       type: req.getType(),
       name: req.getName(),
       ...(parent ? { parent } : {}),
-      inputs: maskWireValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+      // The same deserialisation the mock monitor applies before it asks the mocks.
+      inputs: deserialize(req.getObject()),
+      masked: maskWireValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
     });
-    return register(req, callback);
+    return register(req, (err, res) => {
+      if (res) resources[index] = { ...resources[index]!, id: res.getId(), outputs: deserialize(res.getObject()) };
+      callback(err, res);
+    });
   };
-  return resources;
-}
-
-/**
- * Waits until every resource registration has reached the monitor, as the language host does before it
- * reports a program finished (runInPulumiStack alone returns before outputs-dependent registrations).
- */
-export async function waitForRegistrations(): Promise<void> {
-  const settings = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
-  if (typeof settings.waitForRPCs !== "function") throw new Error("this @pulumi/pulumi has no waitForRPCs");
-  await settings.waitForRPCs();
+  return {
+    stop() {
+      recording = false;
+      return [...resources];
+    },
+  };
 }

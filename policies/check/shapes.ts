@@ -3,7 +3,7 @@ import { SECRET_MASK } from "@rampart/catalogue";
 import type { StateResource } from "./evaluate";
 
 /**
- * The three files a user may hand `policy:check`: the offline plan (DESIGN §6), `pulumi preview --json`
+ * The three files a user may hand `policy:check`: the offline plan (docs/policy-checks.md), `pulumi preview --json`
  * and `pulumi stack export`. Each is read into the same resource list.
  */
 export type Shape = "plan" | "preview" | "export";

@@ -3,7 +3,7 @@ import type { ResourceRule, StackRule } from "./rule";
 import { T } from "./types";
 import { asNumber, asRecords, asString, asStrings, isMasked, isNonEmptyString, isRecord } from "./values";
 
-const GUIDE = "DESIGN §2, §4 (edge); websocket-auth-security-guide.txt";
+const GUIDE = "docs/services.md#in-front-of-it-cloudflare-aws-target; https://developers.cloudflare.com/ssl/origin-configuration/authenticated-origin-pull/";
 
 /** A zone setting rule: one settingId, one check of its value. */
 function zoneSettingRule(r: {
@@ -45,7 +45,7 @@ export const minTls12 = zoneSettingRule({
   settingId: "min_tls_version",
   description: "Visitors must use TLS 1.2 or newer.",
   remediationSteps: "ZoneSetting { settingId: \"min_tls_version\", value: \"1.2\" } (or \"1.3\").",
-  anchors: { checkov: "CKV_CLOUDFLARE (min TLS)", guide: GUIDE },
+  anchors: { guide: "docs/services.md#in-front-of-it-cloudflare-aws-target; https://developers.cloudflare.com/ssl/edge-certificates/additional-options/minimum-tls/" },
   check: (v) => {
     const n = asNumber(v);
     return n !== undefined && n >= 1.2 ? undefined : `value is ${JSON.stringify(v)}, must be "1.2" or higher`;
@@ -73,7 +73,7 @@ export const hsts = zoneSettingRule({
   settingId: "security_header",
   description: `HSTS is on with max-age ≥ ${MIN_HSTS_SECONDS} s (180 days).`,
   remediationSteps: "ZoneSetting { settingId: \"security_header\", value: { strictTransportSecurity: { enabled: true, maxAge: 31536000, includeSubdomains: true, nosniff: true } } }.",
-  anchors: { checkov: "CKV_CLOUDFLARE (HSTS)", guide: GUIDE },
+  anchors: { guide: "docs/services.md#in-front-of-it-cloudflare-aws-target; https://developers.cloudflare.com/ssl/edge-certificates/additional-options/http-strict-transport-security/" },
   check: (v) => {
     const sts = isRecord(v) ? pick(v, "strictTransportSecurity", "strict_transport_security") : undefined;
     if (!isRecord(sts) || sts.enabled !== true) return "strict transport security is not enabled";
@@ -112,7 +112,7 @@ export const dnsOnlyJustified: ResourceRule = {
   severity: "medium",
   enforcementLevel: "mandatory",
   remediationSteps: "Set `proxied: true`, or, for a service Cloudflare cannot proxy (TURN, WebRTC media), keep it DNS-only and say why in `comment` or a `dns-only:<reason>` tag.",
-  anchors: { guide: "DESIGN §2 (catalogue dns: proxied | dns-only)" },
+  anchors: { guide: "docs/exposure-classes.md#dns-records (catalogue dns: proxied | dns-only)" },
   resourceTypes: [T.dnsRecord],
   validateResource: (args, report) => {
     const type = asString(args.props.type)?.toUpperCase();
@@ -176,7 +176,7 @@ export const wafAndRateLimit: StackRule = {
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Add cloudflare.Ruleset { kind: \"zone\", phase: \"http_request_firewall_managed\", rules: [{ action: \"execute\", actionParameters: { id: <managed ruleset id> }, expression: \"true\" }] } and a Ruleset in phase http_ratelimit with a `ratelimit` rule for the WebSocket and device API paths.",
-  anchors: { guide: "DESIGN §4; bot-server-security-checklist.md (rate limits); websocket-auth-security-guide.txt" },
+  anchors: { guide: "docs/services.md#in-front-of-it-cloudflare-aws-target; https://developers.cloudflare.com/waf/rate-limiting-rules/" },
   validateStack: (args, report) => {
     const zones = zonesWithRecords(args.resources, true);
     if (zones.length === 0) args.notApplicable("the stack has no proxied Cloudflare records");

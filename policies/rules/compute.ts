@@ -11,7 +11,7 @@ export const imdsV2Required: ResourceRule = {
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Set metadataOptions { httpTokens: \"required\", httpPutResponseHopLimit: 1, httpEndpoint: \"enabled\" } (or httpEndpoint \"disabled\").",
-  anchors: { checkov: "CKV_AWS_79", kics: "Instance With No IMDSv2 (8d29754a)", guide: "DESIGN §2; livekit-hardening-guide.md" },
+  anchors: { checkov: "CKV_AWS_79", kics: "Instance With No IMDSv2 (8d29754a)", guide: "docs/threat-model.md; https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-options.html" },
   resourceTypes: [T.instance, T.launchTemplate],
   validateResource: (args, report) => {
     const m = isRecord(args.props.metadataOptions) ? args.props.metadataOptions : {};

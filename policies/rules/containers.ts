@@ -7,7 +7,7 @@ import { T } from "./types";
 import { asArray, asNumber, asRecords, asString, asStrings, displayName, isMasked, isNonEmptyString, isRecord } from "./values";
 
 const CIS = "CIS Docker Benchmark v1.6";
-const GUIDE = "DESIGN §3";
+const GUIDE = "docs/container-baseline.md";
 
 function containerName(args: ResourceValidationArgs): string {
   return displayName(args.props, args.name);
@@ -91,7 +91,7 @@ export const readOnlyRoot = containerRule({
     "writable root, and no process ever runs there to write it.",
   severity: "medium",
   remediationSteps: "Set `readOnly: true` and give the service tmpfs mounts (noexec,nosuid) for the paths it writes.",
-  anchors: { cis: `${CIS} 5.13`, kics: "Container Root File System Not Read Only", checkov: "CKV_K8S_22", guide: GUIDE },
+  anchors: { cis: `${CIS} 5.13`, kics: "Container Root File System Not Read Only", checkov: "CKV_K8S_22 (the Kubernetes equivalent)", guide: GUIDE },
   validateResource: (args, report) => {
     skipNeverStartedSeed(args);
     if (args.props.readOnly !== true) report(`container "${containerName(args)}" root filesystem is writable (readOnly is not true)`);
@@ -106,7 +106,7 @@ export const dropAllCapabilities = containerRule({
   name: "docker-capabilities-drop-all",
   description: "Containers drop ALL Linux capabilities (and add back only allowlisted ones, see docker-capabilities-add-allowlisted).",
   remediationSteps: "Set `capabilities: { drops: [\"ALL\"] }`. With enforcement level \"remediate\" the pack sets it for you.",
-  anchors: { cis: `${CIS} 5.4`, kics: "Container Capabilities Unrestricted", checkov: "CKV_K8S_37", guide: GUIDE },
+  anchors: { cis: `${CIS} 5.4`, kics: "Container Capabilities Unrestricted", checkov: "CKV_K8S_37 (the Kubernetes equivalent)", guide: GUIDE },
   validateResource: (args, report) => {
     const c = isRecord(args.props.capabilities) ? args.props.capabilities : {};
     if (!caps(c.drops).includes("ALL")) report(`container "${containerName(args)}" does not drop ALL capabilities (capabilities.drops: ${JSON.stringify(asStrings(c.drops))})`);
@@ -155,7 +155,7 @@ export const notPrivileged = containerRule({
   description: "Containers never run privileged.",
   severity: "critical",
   remediationSteps: "Remove `privileged: true`; add the single capability the service needs to the allowlist instead.",
-  anchors: { cis: `${CIS} 5.5`, kics: "Privileged Containers Enabled", checkov: "CKV_K8S_16", guide: GUIDE },
+  anchors: { cis: `${CIS} 5.5`, kics: "Privileged Containers Enabled", checkov: "CKV_K8S_16 (the Kubernetes equivalent)", guide: GUIDE },
   validateResource: (args, report) => {
     if (args.props.privileged === true) report(`container "${containerName(args)}" is privileged`);
   },
@@ -198,7 +198,7 @@ export const memoryLimited = containerRule({
   description: "Containers have a memory limit, and memorySwap equal to it (no swap beyond the limit).",
   severity: "medium",
   remediationSteps: "Set `memory` (MB) and `memorySwap` to the same value.",
-  anchors: { cis: `${CIS} 5.11`, kics: "Memory Not Limited (docker-compose)", checkov: "CKV_K8S_13", guide: GUIDE },
+  anchors: { cis: `${CIS} 5.11`, kics: "Memory Not Limited (docker-compose)", checkov: "CKV_K8S_13 (the Kubernetes equivalent)", guide: GUIDE },
   validateResource: (args, report) => {
     const mem = asNumber(args.props.memory);
     const swap = asNumber(args.props.memorySwap);
@@ -318,7 +318,7 @@ export const portsBoundExplicitly = containerRule({
   description: "Every published port names the host address it binds (`ip`), and publishAllPorts is off: nothing lands on 0.0.0.0 by default.",
   severity: "medium",
   remediationSteps: "Set `ip` on every `ports` entry (127.0.0.1 or the host's private address for admin/internal ports, 0.0.0.0 only for public ones).",
-  anchors: { cis: `${CIS} 5.14`, kics: "Container Traffic Not Bound To Host Interface", guide: "DESIGN §2; mastodon-server-hardening.txt (Docker bypasses ufw)" },
+  anchors: { cis: `${CIS} 5.14`, kics: "Container Traffic Not Bound To Host Interface", guide: "docs/exposure-classes.md; https://docs.docker.com/engine/network/packet-filtering-firewalls/ (Docker publishes around ufw)" },
   validateResource: (args, report) => {
     if (args.props.publishAllPorts === true) report(`container "${containerName(args)}" sets publishAllPorts`);
     asRecords(args.props.ports).forEach((p, i) => {
@@ -342,7 +342,7 @@ export const restrictedPortsLocal = containerRule({
   description: "Admin and internal ports (catalogue classes admin/vpc and well-known admin/data ports) are never published on 0.0.0.0 or :: — Docker's NAT rules bypass the host firewall.",
   severity: "critical",
   remediationSteps: "Bind the port to 127.0.0.1 or the host's private address (`ip`). With enforcement level \"remediate\" the pack rebinds it to 127.0.0.1.",
-  anchors: { cis: `${CIS} 5.14`, kics: "Container Traffic Not Bound To Host Interface", guide: "DESIGN §2; mastodon-server-hardening.txt" },
+  anchors: { cis: `${CIS} 5.14`, kics: "Container Traffic Not Bound To Host Interface", guide: "docs/exposure-classes.md; https://docs.docker.com/engine/network/packet-filtering-firewalls/" },
   validateResource: (args, report) => {
     asRecords(args.props.ports).forEach((p, i) => {
       if (!exposedRestricted(p)) return;
@@ -457,7 +457,7 @@ export const noSecretEnv: ResourceRule = {
     description:
       "No secret-looking environment variable (…SECRET, …PASSWORD, …TOKEN, …API_KEY, …PRIVATE_KEY) carries a value, and no value is a credential whatever its name (a private key, an AWS access key id, a URL with a password): secrets are files under /run/secrets (env values leak via inspect, /proc and crash dumps). `*_FILE`/`*_PATH` variables pointing at such files are fine.",
     remediationSteps: "Upload the secret as a file (`uploads` to /run/secrets/<name>, mode 0400, secret content) and pass `<NAME>_FILE=/run/secrets/<name>`.",
-    anchors: { kics: "Passwords And Secrets - Generic (docker-compose env)", checkov: "CKV_SECRET_6", guide: "DESIGN §3" },
+    anchors: { kics: "Passwords And Secrets - Generic (docker-compose env)", checkov: "CKV_SECRET_6", guide: "docs/container-baseline.md#secrets-as-files" },
     configSchema: {
       properties: {
         allowedNames: { type: "array", items: { type: "string" }, default: DEFAULT_ENV.allowedNames, description: "Variable names that look secret but are not (public identifiers)." },

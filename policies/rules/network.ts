@@ -86,7 +86,7 @@ export const noWorldRestrictedPorts: ResourceRule = {
   enforcementLevel: "mandatory",
   remediationSteps:
     "Open admin ports to the configured admin CIDRs only (rampart:adminCidrs) and internal ports to the VPC CIDR or a referenced security group. Use SSM Session Manager instead of public SSH. Split wide port ranges so they exclude restricted ports.",
-  anchors: { cis: "AWS Foundations 5.2/5.3", kics: "Security Group With Unrestricted Access To SSH (65e96ff8)", checkov: "CKV_AWS_24, CKV_AWS_25, CKV_AWS_260", guide: "DESIGN §2; mastodon-server-hardening.txt" },
+  anchors: { cis: "AWS Foundations 5.2/5.3", kics: "Security Group With Unrestricted Access To SSH (65e96ff8)", checkov: "CKV_AWS_24, CKV_AWS_25, CKV_AWS_260", guide: "docs/exposure-classes.md; https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager.html" },
   resourceTypes: SG_INGRESS_TYPES,
   validateResource: (args, report) => {
     for (const e of ingressOf(args)) {
@@ -116,7 +116,7 @@ export const webFromCloudflareOnly: ResourceRule = {
   enforcementLevel: "mandatory",
   remediationSteps:
     "Reference the Cloudflare managed prefix list (fed by cloudflare.getIpRanges) or list Cloudflare's CIDRs; never open 80/443 of an origin to 0.0.0.0/0 — visitors must pass Cloudflare's WAF and Authenticated Origin Pulls.",
-  anchors: { guide: "DESIGN §2 (class cloudflare); mastodon-server-hardening.txt" },
+  anchors: { guide: "docs/exposure-classes.md#the-four-classes (class cloudflare); https://www.cloudflare.com/ips/" },
   configSchema: {
     properties: {
       cloudflareRanges: { type: "array", items: { type: "string" }, default: [...CLOUDFLARE_RANGES], description: "CIDRs trusted as Cloudflare's proxies (https://www.cloudflare.com/ips/)." },

@@ -47,7 +47,7 @@ export const RESTRICTED_PORTS: readonly RestrictedPort[] = [
   ...WELL_KNOWN.filter((w) => !CATALOGUED.some((c) => c.from === w.from && c.to === w.to && c.protocol === w.protocol)),
 ];
 
-/** The ports an origin serves HTTP(S) on; only Cloudflare may reach them (DESIGN §2 class "cloudflare"). */
+/** The ports an origin serves HTTP(S) on; only Cloudflare may reach them (docs/exposure-classes.md, class "cloudflare"). */
 export const WEB_PORTS: readonly number[] = [80, ...PORTS.filter((p) => p.class === "cloudflare").map((p) => p.from)];
 
 export type ProtocolMatch = "tcp" | "udp" | "all" | "other";

@@ -15,7 +15,7 @@ export interface Anchors {
   kics?: string;
   /** Checkov check id. */
   checkov?: string;
-  /** Reference guide (file under /work/shared/reference or DESIGN section). */
+  /** Where to read more: a page of docs/ (with an anchor where useful) and/or a vendor's public documentation. */
   guide?: string;
 }
 

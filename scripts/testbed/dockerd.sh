@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts a Docker engine for the container tests (TESTBED.md) unless one already answers. Idempotent.
+# Starts a Docker engine for the container tests (docs/testing.md) unless one already answers. Idempotent.
 # A dockerd that was already running is left alone; one started here logs to /tmp/rampart-dockerd.log
 # and its pid goes to /tmp/rampart-dockerd.pid, so whoever stops it later stops only this one.
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the images the container tests run (TESTBED.md): no registry, everything from Debian packages
+# Builds the images the container tests run (docs/testing.md): no registry, everything from Debian packages
 # and the node@24 npm package. Idempotent: each step is skipped when its image is already there and
 # was built from the same inputs (a content label on every image).
 #

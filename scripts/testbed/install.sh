@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the real servers and clients the integration tests use (TESTBED.md). Idempotent.
+# Installs the real servers and clients the integration tests use (docs/testing.md). Idempotent.
 # Stops the services the packages start on their own, so the tests own every port they use.
 set -euo pipefail
 
@@ -12,7 +12,7 @@ done
 if ((${#missing[@]})); then
   echo "testbed: installing ${missing[*]}"
   apt-get update -qq
-  # With recommends, as TESTBED.md installs them (docker.io brings apparmor, chromium its fonts).
+  # With recommends (docker.io brings apparmor, chromium its fonts; see docs/testing.md).
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 

@@ -4,7 +4,7 @@ import { startTestGateway } from "./support/gateway.js";
 import { token } from "./support/tokens.js";
 import { postDevice, writeDevicesFile } from "./support/devices.js";
 
-describe("anomaly detection (reference checklist patterns)", () => {
+describe("anomaly detection (the four patterns of docs/gateway-protocol.md)", () => {
   it("rapid reconnects: the IP is blocked with 429 after the threshold, and stays blocked", async () => {
     const gw = await startTestGateway({ ANOMALY_RAPID_RECONNECT: "3/60", ANOMALY_BLOCK_SECONDS: "60" });
     try {

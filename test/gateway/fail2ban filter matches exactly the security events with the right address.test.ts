@@ -64,7 +64,7 @@ describeWithBinaries(["fail2ban-regex"])("fail2ban filter on the gateway's real 
   });
   afterAll(() => gw?.close());
 
-  it("produced every security event of DESIGN §5 (the log under test is complete)", () => {
+  it("produced every security event of docs/gateway-protocol.md (the log under test is complete)", () => {
     const seen = new Set(gw.security().map((l) => l.event));
     expect([...seen].sort()).toEqual([...EVENTS].sort());
   });

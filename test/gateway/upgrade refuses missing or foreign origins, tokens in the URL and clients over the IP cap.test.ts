@@ -3,7 +3,7 @@ import { TestClient } from "./support/client.js";
 import { startTestGateway, type TestGateway } from "./support/gateway.js";
 import { token } from "./support/tokens.js";
 
-describe("WebSocket upgrade checks (DESIGN §5 'upgrade' row)", () => {
+describe("WebSocket upgrade checks (docs/gateway-protocol.md 'upgrade' row)", () => {
   let gw: TestGateway;
   beforeAll(async () => {
     gw = await startTestGateway({ MAX_CONN_PER_IP: "3" });

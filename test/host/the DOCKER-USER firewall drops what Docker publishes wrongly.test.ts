@@ -8,7 +8,7 @@ import { renderDockerUserRules } from "../../components/host";
 import { describeWithBinaries } from "../support/testbed";
 
 /**
- * The ufw bypass of the reference Mastodon write-up, on a real kernel: Docker DNATs published ports
+ * The ufw bypass Docker documents (https://docs.docker.com/engine/network/packet-filtering-firewalls/), on a real kernel: Docker DNATs published ports
  * before INPUT, so only DOCKER-USER can stop them. A namespace lab (test/host/netns-firewall-lab.sh)
  * publishes every probed port on all addresses, as a careless container would, and probes from the
  * internet, Cloudflare, an admin network and the VPC. Nothing leaves the lab's own namespaces.

@@ -45,7 +45,7 @@ describe("npm run plan", () => {
     );
   }, 120_000);
 
-  it.each(["local", "aws-example"])("gives the DESIGN §6 JSON shape for %s, with a clean policy verdict", (stack) => {
+  it.each(["local", "aws-example"])("gives the docs/policy-checks.md JSON shape for %s, with a clean policy verdict", (stack) => {
     const p = plans[stack]!;
     expect(Object.keys(p)).toEqual(["stack", "resources", "violations"]);
     expect(p.stack).toBe(stack);

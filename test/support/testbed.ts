@@ -3,8 +3,8 @@ import { existsSync } from "node:fs";
 import { describe } from "vitest";
 
 /**
- * Integration tests need real servers (TESTBED.md). On a developer machine without them a suite may
- * skip; under CI=true a missing server is a failure, never a skip (DESIGN §7).
+ * Integration tests need real servers (docs/testing.md). On a developer machine without them a suite may
+ * skip; under CI=true a missing server is a failure, never a skip (docs/testing.md).
  */
 export const IN_CI = process.env.CI === "true" || process.env.CI === "1";
 

@@ -1,5 +1,5 @@
 /**
- * Anomaly detection (the bot-server checklist's patterns): rapid reconnects and failed-auth bursts
+ * Anomaly detection (the patterns of docs/gateway-protocol.md#anomaly-detection): rapid reconnects and failed-auth bursts
  * per IP, room hopping and bulk messages per user. Crossing a threshold within its window logs an
  * `anomaly` security event and blocks the offender for ANOMALY_BLOCK_SECONDS, cluster-wide with Redis.
  */

@@ -1,5 +1,5 @@
 /**
- * Device request signatures (DESIGN §5):
+ * Device request signatures (docs/gateway-protocol.md):
  * `X-Rampart-Signature: v1=<hex HMAC-SHA256(secret, "v1:{ts}:{nonce}:{METHOD}:{path}:{hex sha256(body)}")>`.
  * Shared by the gateway and the signing tool, so both sides build the same string.
  */

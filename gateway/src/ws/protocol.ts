@@ -1,4 +1,4 @@
-/** WebSocket frames (DESIGN §5): every inbound frame is validated against these schemas. */
+/** WebSocket frames (docs/gateway-protocol.md): every inbound frame is validated against these schemas. */
 import { z } from "zod";
 import { MAX_TOKEN_LENGTH } from "../auth/jwt.js";
 

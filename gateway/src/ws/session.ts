@@ -1,6 +1,6 @@
 /**
  * One WebSocket connection: authentication by first frame, then join/leave/message/reauth
- * (DESIGN §5 table). Clients only ever see generic error codes; the reasons go to the log.
+ * (the protocol table of docs/gateway-protocol.md). Clients only ever see generic error codes; the reasons go to the log.
  */
 import type { Duplex } from "node:stream";
 import { WebSocket, type RawData } from "ws";

@@ -1,5 +1,5 @@
 /**
- * Checks before a WebSocket upgrade is accepted (DESIGN §5 "upgrade" row): tokens never in the URL,
+ * Checks before a WebSocket upgrade is accepted (docs/gateway-protocol.md, "upgrade" row): tokens never in the URL,
  * an exactly allowed Origin (a missing Origin is refused too: non-browser clients must send one),
  * no blocked IP, no reconnect storm, and the IP's connection cap.
  */
