@@ -60,24 +60,6 @@ export interface ExecResult {
   stderr: string;
 }
 
-/**
- * How uploads reach the container. `provider` (the default, and the only one allowed under CI) does what
- * the Pulumi Docker provider does: PUT archive at "/". `directory` puts each file at its own directory
- * instead, which Docker accepts for a read-only container when that directory is a volume: a diagnostic
- * that lets the other properties be examined while the provider path is broken. Set with
- * RAMPART_UPLOAD_DEST=directory; never trusted as proof.
- */
-export type UploadDestination = "provider" | "directory";
-
-export function uploadDestination(): UploadDestination {
-  const v = process.env.RAMPART_UPLOAD_DEST ?? "provider";
-  if (v !== "provider" && v !== "directory") throw new Error(`RAMPART_UPLOAD_DEST must be "provider" or "directory", got "${v}"`);
-  if (v === "directory" && (process.env.CI === "true" || process.env.CI === "1")) {
-    throw new Error("RAMPART_UPLOAD_DEST=directory is a local diagnostic; under CI the suite uploads exactly as the provider does");
-  }
-  return v;
-}
-
 export class EngineRun {
   readonly prefix: string;
   private readonly containers: string[] = [];
@@ -122,15 +104,9 @@ export class EngineRun {
     for (const join of spec.laterNetworks) {
       await dockerCall("POST", `/networks/${join.network}/connect`, { Container: id, EndpointConfig: endpointConfig(join) });
     }
-    const destination = uploadDestination();
     for (const upload of spec.uploads) {
       try {
-        if (destination === "provider") {
-          await putArchive(id, "/", await uploadTar(upload));
-        } else {
-          const dir = upload.file.slice(0, upload.file.lastIndexOf("/")) || "/";
-          await putArchive(id, dir, await uploadTar({ ...upload, file: upload.file.slice(dir.length) }));
-        }
+        await putArchive(id, "/", await uploadTar(upload));
       } catch (err) {
         throw new Error(
           `${part}: uploading ${upload.file} the way the Pulumi Docker provider does (PUT archive at "/" before start) failed: ` +

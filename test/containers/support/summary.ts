@@ -13,9 +13,6 @@ export function prove(service: string, property: string): void {
 
 export function summary(title: string): string {
   const lines = [`\n${title}`];
-  if (process.env.RAMPART_UPLOAD_DEST === "directory") {
-    lines.push("  DIAGNOSTIC RUN (RAMPART_UPLOAD_DEST=directory): files were uploaded per directory, not as the Pulumi provider does; not proof");
-  }
   for (const [service, props] of proven) {
     lines.push(`  ${service}`);
     for (const p of props) lines.push(`    ✔ ${p}`);
