@@ -1,9 +1,9 @@
 /**
- * The hardened container baseline (DESIGN §3) as data.
+ * The hardened container baseline (docs/container-baseline.md) as data.
  *
  * `HardenedContainer` applies every row of `BASELINE`; a service relaxes a row only through an entry of
  * `EXCEPTIONS`, named in its args, and the component refuses a relaxation whose exception is missing.
- * Anchors cite CIS Docker Benchmark v1.6.0 section numbers (the numbering DESIGN §3 uses), the KICS
+ * Anchors cite CIS Docker Benchmark v1.6.0 section numbers (the numbering docs/container-baseline.md uses), the KICS
  * docker-compose query titles and Checkov ids, so a reviewer can trace each setting to the rule it serves.
  *
  * The Docker provider (@pulumi/docker 5.x) has no `pidsLimit` argument. The `nproc` ulimit stands in for

@@ -1,5 +1,5 @@
 /**
- * Default images, pinned to exact releases (DESIGN §3, Checkov CKV_DOCKER_7). Every stack may override
+ * Default images, pinned to exact releases (docs/container-baseline.md, Checkov CKV_DOCKER_7). Every stack may override
  * them (config `rampart:<service>Image`, e.g. `rampart:redisImage`); `assertPinnedImage` refuses floating references either way.
  *
  * Digests are attached where a published digest was found; without network access to the registries
@@ -7,7 +7,7 @@
  */
 export const DEFAULT_IMAGES = {
   livekit: "livekit/livekit-server:v1.9.4@sha256:b672d1dd8280ba2501c473803538503707ef72e7559fab53276f7729824593ac",
-  // >= 4.13: the IPv4-mapped IPv6 peer-address bypass of the denied-peer list is fixed there (DESIGN §4).
+  // >= 4.13: the IPv4-mapped IPv6 peer-address bypass of the denied-peer list is fixed there (docs/services.md#coturn).
   coturn: "coturn/coturn:4.17.2-r0@sha256:aa68aab64a3b929d57fc2924c98ea447bf996cf8dade2508e7b71eaf23f1f14e",
   elasticsearch: "docker.elastic.co/elasticsearch/elasticsearch:8.19.4",
   redis: "redis:8.2.2-bookworm",

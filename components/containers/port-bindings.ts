@@ -1,5 +1,5 @@
 /**
- * Docker port bindings derived from the port catalogue (DESIGN §2).
+ * Docker port bindings derived from the port catalogue (docs/exposure-classes.md).
  *
  * Docker inserts its own iptables rules ahead of ufw, so a port published on 0.0.0.0 is reachable from
  * wherever the security group lets traffic in, whatever the host firewall says. Admin and vpc ports are

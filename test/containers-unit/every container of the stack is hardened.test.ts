@@ -1,11 +1,12 @@
+import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import ipaddr from "ipaddr.js";
 import { port as catalogued, PORTS } from "@rampart/catalogue";
 import { assertPinnedImage } from "../../components/containers/image-ref";
-import { capture, containersOf, installMocks, maskedInputs, reveal, seedFor, serviceContainersOf, type CapturedResource, type ContainerInputs } from "./support/capture";
+import { RampartContainers } from "../../components/containers/stack";
+import { capture, containersOf, maskedInputs, reveal, seedFor, serviceContainersOf, type CapturedResource, type ContainerInputs } from "./support/capture";
 import { buildStack } from "./support/stacks";
-
-beforeAll(() => installMocks());
+import { thrown } from "./support/thrown";
 
 const SERVICES = ["livekit", "coturn", "gateway", "elasticsearch", "redis", "edge"] as const;
 
@@ -170,5 +171,11 @@ describe("target-specific exposure", () => {
   it("aws: refuses a stack without the host's private address or the edge certificates", () => {
     expect(() => buildStack("aws", { bindAddress: undefined })).toThrow(/bindAddress .* required on aws/);
     expect(() => buildStack("aws", { edgeTls: undefined })).toThrow(/edgeTls required on aws/);
+  });
+
+  it("reports a refused stack against the RampartContainers resource it stops", () => {
+    const caught = thrown(() => buildStack("aws", { bindAddress: undefined }));
+    expect(pulumi.ResourceError.isInstance(caught)).toBe(true);
+    expect((caught as pulumi.ResourceError).resource).toBeInstanceOf(RampartContainers);
   });
 });

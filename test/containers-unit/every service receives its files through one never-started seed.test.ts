@@ -9,7 +9,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SEED_ID_LABEL } from "../../components/containers/hardened-container";
 import {
   capture,
-  installMocks,
   isSecretValue,
   maskedInputs,
   reveal,
@@ -20,8 +19,6 @@ import {
   type ContainerInputs,
 } from "./support/capture";
 import { buildStack } from "./support/stacks";
-
-beforeAll(() => installMocks());
 
 type Labelled = { labels: { label: string; value: string }[] };
 const label = (c: Labelled, name: string) => c.labels.find((l) => l.label === name)?.value;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BASELINE, EXCEPTIONS, type ServiceExceptionId } from "../../components/containers/baseline";
 import { port } from "@rampart/catalogue";
 import { containerEnvs } from "../../components/containers/environment";

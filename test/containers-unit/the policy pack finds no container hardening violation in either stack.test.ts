@@ -1,9 +1,7 @@
-import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { captureRegistrations, waitForRegistrations } from "../../infra/plan/capture";
-import { planMocks } from "../../infra/plan/mocks";
 import { evaluatePolicies } from "../../policies/check/evaluate";
 import { RampartContainers } from "../../components/containers/stack";
+import { declare } from "../support/pulumi";
 import { STACK_ARGS } from "./support/stacks";
 
 // Cross-check against the policy pack as the offline plan runs it: the containers must satisfy every
@@ -11,14 +9,13 @@ import { STACK_ARGS } from "./support/stacks";
 // targets are declared in one mock program under distinct prefixes.
 describe("policy pack over RampartContainers", () => {
   it("reports no docker-* violation for the local or the aws stack", async () => {
-    await pulumi.runtime.setMocks(planMocks(), "rampart", "containers-unit", true);
-    const resources = captureRegistrations();
-    await pulumi.runtime.runInPulumiStack(async () => {
-      new RampartContainers("local", { ...STACK_ARGS.local, prefix: "local" });
-      new RampartContainers("aws", { ...STACK_ARGS.aws, prefix: "aws" });
-      return {};
-    });
-    await waitForRegistrations();
+    const resources = await declare(
+      () => {
+        new RampartContainers("local", { ...STACK_ARGS.local, prefix: "local" });
+        new RampartContainers("aws", { ...STACK_ARGS.aws, prefix: "aws" });
+      },
+      { stack: "containers-unit" },
+    );
     // Six services per stack, each with its never-started upload seed.
     const containers = resources.filter((r) => r.type === "docker:index/container:Container");
     expect(containers.filter((r) => r.inputs.start !== false)).toHaveLength(12);

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { SECRETS_DIR } from "../container-args";
 
 /** Where each service's plain config files live inside its container. */
 export const configDir = (service: string) => `/etc/${service}`;
 
-/** Secret file path inside a container (HardenedContainer mounts /run/secrets). */
-export const secretPath = (name: string) => `/run/secrets/${name}`;
+/** Secret file path inside a container (where HardenedContainer puts a SecretFile without a path). */
+export const secretPath = (name: string) => `${SECRETS_DIR}/${name}`;
 
 /**
  * A generated secret: letters and digits only, because several consumers choke on special characters
@@ -13,7 +14,7 @@ export const secretPath = (name: string) => `/run/secrets/${name}`;
  * a 62-letter alphabet is ~285 bits.
  */
 export function generatedSecret(name: string, parent: pulumi.Resource, length = 48): pulumi.Output<string> {
-  if (length < 32) throw new Error(`${name}: generated secrets are at least 32 characters`);
+  if (length < 32) throw new pulumi.ResourceError(`${name}: generated secrets are at least 32 characters`, parent);
   const password = new random.RandomPassword(name, { length, special: false, minLower: 4, minUpper: 4, minNumeric: 4 }, { parent });
   return pulumi.secret(password.result);
 }

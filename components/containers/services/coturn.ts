@@ -47,7 +47,7 @@ export class Coturn extends pulumi.ComponentResource {
     const user = SERVICE_USERS.coturn;
     this.authSecret = secretOrGenerated(args.authSecret, `${name}-auth-secret`, this);
     if (!args.hostNetwork && args.publishAddress === undefined) {
-      throw new Error("coturn: publishAddress is required when TURN ports are published");
+      throw new pulumi.ResourceError("coturn: publishAddress is required when TURN ports are published", this);
     }
 
     const confPath = `${configDir("coturn")}/turnserver.conf`;

@@ -49,10 +49,10 @@ export class Livekit extends pulumi.ComponentResource {
     super("rampart:containers:Livekit", name, {}, opts);
     const user = SERVICE_USERS.livekit;
     if (args.hostNetwork && args.privateAddress === undefined) {
-      throw new Error("livekit: privateAddress is required with host networking (the API must not bind every interface)");
+      throw new pulumi.ResourceError("livekit: privateAddress is required with host networking (the API must not bind every interface)", this);
     }
     if (!args.hostNetwork && args.publishAddress === undefined) {
-      throw new Error("livekit: publishAddress is required when media ports are published");
+      throw new pulumi.ResourceError("livekit: publishAddress is required when media ports are published", this);
     }
 
     const keyId = new random.RandomString(`${name}-api-key`, { length: 16, special: false, upper: true, lower: true, numeric: true }, { parent: this });

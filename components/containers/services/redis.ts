@@ -62,7 +62,7 @@ export class Redis extends pulumi.ComponentResource {
       maxMemoryMiB: Math.max(16, Math.floor(memoryMiB * 0.75)),
     });
 
-    const container = new HardenedContainer(
+    new HardenedContainer(
       name,
       {
         service: "redis",
@@ -91,7 +91,6 @@ export class Redis extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    void container;
     this.host = args.network.ipv4Address;
     this.port = port("redis").from;
     this.registerOutputs({ host: this.host, port: this.port });

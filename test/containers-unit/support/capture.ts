@@ -1,105 +1,31 @@
 /**
- * Runs Pulumi programs under the mock runtime and captures every registered resource's inputs.
+ * Declares Rampart's container components under the tests' Pulumi harness and reads what they register.
  *
- * Secret inputs arrive from the mock monitor wrapped as `{ [sigKey]: secretSig, value }`; `isSecretValue`
- * recognises them and `reveal` strips the wrapper so assertions can read the values.
- *
- * The real-Docker suite (test/containers/) uses `captureContainers` to obtain the exact
- * `docker:index/container:Container` inputs a component declares and runs them on an engine.
+ * Secret inputs arrive wrapped as `{ [sigKey]: secretSig, value }`; `isSecretValue` recognises them and
+ * `reveal` strips the wrapper so assertions can read the values.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "node:crypto";
-import { captureRegistrations, type PlanResource } from "../../../infra/plan/capture";
+import type * as pulumi from "@pulumi/pulumi";
 import { isSecretValue, reveal } from "../../support/secrets";
+import { declareAll, ofType, type DeclaredResource } from "../../support/pulumi";
 
 export { isSecretValue, reveal };
 
-
-export interface CapturedResource {
-  readonly type: string;
-  readonly name: string;
-  /** Inputs as the mock monitor deserialises them (secretness pushed up to the enclosing array). */
-  readonly inputs: Record<string, unknown>;
-}
+export type CapturedResource = DeclaredResource;
 
 /** Inputs as the engine receives them, with each secret leaf replaced by "[secret]" (the plan's view). */
 export function maskedInputs(r: CapturedResource): Record<string, unknown> {
-  const found = wire.find((w) => w.type === r.type && w.name === r.name);
-  if (!found) throw new Error(`no wire registration for ${r.type} ${r.name}`);
-  return found.inputs;
+  return r.masked;
 }
 
-let wire: PlanResource[] = [];
-
-const FAKE_PEM = (label: string, seed: string) =>
-  `-----BEGIN ${label}-----\n${createHash("sha256").update(seed).digest("base64")}\n-----END ${label}-----\n`;
-
-/** Outputs the providers would compute, for the resource types Rampart's containers use. */
-function computedState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
-  switch (type) {
-    case "random:index/randomPassword:RandomPassword":
-    case "random:index/randomString:RandomString": {
-      const length = typeof inputs.length === "number" ? inputs.length : 32;
-      const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-      const digest = createHash("sha512").update(name).digest();
-      const result = Array.from({ length }, (_, i) => alphabet[digest[i % digest.length]! % alphabet.length]).join("");
-      return { result };
-    }
-    case "tls:index/privateKey:PrivateKey":
-      return { privateKeyPem: FAKE_PEM("PRIVATE KEY", name), publicKeyPem: FAKE_PEM("PUBLIC KEY", name) };
-    case "tls:index/selfSignedCert:SelfSignedCert":
-    case "tls:index/locallySignedCert:LocallySignedCert":
-      return { certPem: FAKE_PEM("CERTIFICATE", name) };
-    case "tls:index/certRequest:CertRequest":
-      return { certRequestPem: FAKE_PEM("CERTIFICATE REQUEST", name) };
-    case "docker:index/image:Image":
-      return { repoDigest: `${String(inputs.imageName).split(":")[0]}@sha256:${createHash("sha256").update(name).digest("hex")}` };
-    default:
-      return {};
-  }
-}
-
-let captured: CapturedResource[] = [];
-
-/** Installs the mocks once per test file (Pulumi's runtime is process-global). */
-export async function installMocks(stack = "unit"): Promise<void> {
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        captured.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
-        const state = { ...reveal<Record<string, unknown>>(args.inputs), ...computedState(args.type, args.name, args.inputs) };
-        return { id: `${args.name}-id`, state };
-      },
-      call(args) {
-        return reveal<Record<string, unknown>>(args.inputs);
-      },
-    },
-    "rampart",
-    stack,
-    false,
-  );
-  wire = captureRegistrations();
-}
-
-// Internal, but the documented way to let every queued registration reach the mock monitor.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
-
-/** Runs `build`, waits for every registration, and returns the resources it registered. */
-export async function capture(build: () => unknown): Promise<CapturedResource[]> {
-  captured = [];
-  wire.length = 0;
-  const built = build();
-  await settings.waitForRPCs();
-  // Outputs resolve asynchronously after registration; let them settle, then drain again.
-  await new Promise((r) => setTimeout(r, 0));
-  await settings.waitForRPCs();
-  void built;
-  return captured;
+/** Runs `build` as a stack's program and returns the resources it registered. */
+export function capture(build: () => unknown): Promise<CapturedResource[]> {
+  // Ids by resource name: a service names its seed by the seed's id (`rampart.seed-id`), and the tests find
+  // the seed from that label.
+  return declareAll(build, { stack: "unit", answer: ({ name }) => ({ id: `${name}-id` }) });
 }
 
 export function containersOf(resources: readonly CapturedResource[]): CapturedResource[] {
-  return resources.filter((r) => r.type === "docker:index/container:Container");
+  return ofType(resources, "docker:index/container:Container");
 }
 
 /** The containers that run (a service each): every container not declared `start: false`. */
@@ -114,21 +40,15 @@ export function seedContainersOf(resources: readonly CapturedResource[]): Captur
 
 /**
  * The seed of a service container, found the way the engine would link them: the service's
- * `rampart.seed-id` label holds the seed's id (the mocks give every resource the id `<name>-id`).
+ * `rampart.seed-id` label holds the seed's id.
  */
 export function seedFor(resources: readonly CapturedResource[], service: CapturedResource): CapturedResource {
   const labels = reveal<{ label: string; value: string }[]>(service.inputs.labels ?? []);
   const id = labels.find((l) => l.label === "rampart.seed-id")?.value;
   if (id === undefined) throw new Error(`${service.name} carries no rampart.seed-id label`);
-  const seeds = seedContainersOf(resources).filter((r) => `${r.name}-id` === id);
+  const seeds = seedContainersOf(resources).filter((r) => r.id === id);
   if (seeds.length !== 1) throw new Error(`${service.name}: rampart.seed-id ${id} matches ${seeds.length} seed containers`);
   return seeds[0]!;
-}
-
-/** The docker.Container inputs (secrets revealed) of each container, keyed by resource name. */
-export async function captureContainers(build: () => unknown): Promise<Map<string, Record<string, unknown>>> {
-  const resources = await capture(build);
-  return new Map(containersOf(resources).map((r) => [r.name, reveal<Record<string, unknown>>(r.inputs)]));
 }
 
 /**
@@ -141,7 +61,6 @@ export async function outputError(o: pulumi.Output<unknown>): Promise<Error | un
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   return failed ? (failed.reason as Error) : undefined;
 }
-
 /** The docker.Container inputs the tests read (the provider's ContainerArgs, resolved). */
 export interface ContainerInputs {
   name: string;

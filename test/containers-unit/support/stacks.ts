@@ -1,7 +1,10 @@
 import { RampartContainers, type RampartContainersArgs } from "../../../components/containers/stack";
 
+type StackTarget = RampartContainersArgs["target"];
+type ArgsFor<T extends StackTarget> = Extract<RampartContainersArgs, { target: T }>;
+
 /** Example inputs for each target, as the stacks' config would give them (TEST-NET / private ranges). */
-export const STACK_ARGS: Record<"local" | "aws", RampartContainersArgs> = {
+export const STACK_ARGS: { [T in StackTarget]: ArgsFor<T> } = {
   local: { target: "local" },
   aws: {
     target: "aws",
@@ -22,6 +25,6 @@ export const STACK_ARGS: Record<"local" | "aws", RampartContainersArgs> = {
   },
 };
 
-export function buildStack(target: "local" | "aws", overrides: Partial<RampartContainersArgs> = {}) {
+export function buildStack<T extends StackTarget>(target: T, overrides: Partial<ArgsFor<T>> = {}) {
   return new RampartContainers(`stack-${target}`, { ...STACK_ARGS[target], ...overrides });
 }
