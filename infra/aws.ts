@@ -2,7 +2,7 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { portsFor } from "@rampart/catalogue";
 import { AcmeCertificate } from "../components/certificates";
-import { RampartContainers } from "../components/containers";
+import { RampartContainers, serviceContainerName } from "../components/containers";
 import { CloudflareEdge } from "../components/edge";
 import { DockerHost } from "../components/host";
 import { Network } from "../components/network";
@@ -41,7 +41,7 @@ export function deployAws(config: AwsConfig): Record<string, pulumi.Input<unknow
     rootVolumeGiB: aws.rootVolumeGiB,
     dockerVersion: aws.dockerVersion,
     deployerPublicKey: aws.deployerPublicKey,
-    files: gatewaySecurityLogFiles("rampart-gateway"),
+    files: gatewaySecurityLogFiles(serviceContainerName("gateway")),
     units: [SECURITY_LOG_UNIT],
     firewall: pulumi.all([ranges.ipv4Cidrs, ranges.ipv6Cidrs]).apply(([v4, v6]) => ({
       ports: hostPorts,

@@ -30,6 +30,16 @@ export type { RampartContainersArgs, ServiceResources } from "./stack-args";
 
 const DEFAULTS = { prefix: "rampart", internalSubnet: "172.30.10.0/24", edgeSubnet: "172.30.20.0/24" } as const;
 
+export type ContainerRole = "redis" | "elasticsearch" | "coturn" | "livekit" | "gateway" | "edge";
+
+/**
+ * The Docker name of a service's container. The host needs it before the containers exist (its
+ * cloud-init follows the gateway's log by name), so both read it from here.
+ */
+export function serviceContainerName(role: ContainerRole, prefix: string = DEFAULTS.prefix): string {
+  return `${prefix}-${role}`;
+}
+
 export class RampartContainers extends pulumi.ComponentResource {
   public readonly internalNetworkName: pulumi.Output<string>;
   public readonly edgeNetworkName: pulumi.Output<string>;
@@ -66,14 +76,14 @@ export class RampartContainers extends pulumi.ComponentResource {
 
     const redis = new Redis(
       `${name}-redis`,
-      { containerName: `${prefix}-redis`, image: args.images?.redis, network: { name: internal.name, ipv4Address: at.redis }, ...res.redis },
+      { containerName: serviceContainerName("redis", prefix), image: args.images?.redis, network: { name: internal.name, ipv4Address: at.redis }, ...res.redis },
       child,
     );
 
     new Elasticsearch(
       `${name}-elasticsearch`,
       {
-        containerName: `${prefix}-elasticsearch`,
+        containerName: serviceContainerName("elasticsearch", prefix),
         image: args.images?.elasticsearch,
         network: { name: internal.name, ipv4Address: at.elasticsearch },
         elasticPassword: args.secrets?.elasticPassword,
@@ -85,7 +95,7 @@ export class RampartContainers extends pulumi.ComponentResource {
     const coturn = new Coturn(
       `${name}-coturn`,
       {
-        containerName: `${prefix}-coturn`,
+        containerName: serviceContainerName("coturn", prefix),
         target: args.target,
         image: args.images?.coturn,
         ...media.coturn,
@@ -101,7 +111,7 @@ export class RampartContainers extends pulumi.ComponentResource {
     const livekit = new Livekit(
       `${name}-livekit`,
       {
-        containerName: `${prefix}-livekit`,
+        containerName: serviceContainerName("livekit", prefix),
         target: args.target,
         image: args.images?.livekit,
         ...media.livekit,
@@ -121,7 +131,7 @@ export class RampartContainers extends pulumi.ComponentResource {
     new Gateway(
       `${name}-gateway`,
       {
-        containerName: `${prefix}-gateway`,
+        containerName: serviceContainerName("gateway", prefix),
         image: args.images?.gateway,
         ...(args.gatewayBuild ? { build: args.gatewayBuild } : {}),
         networks: [
@@ -144,7 +154,7 @@ export class RampartContainers extends pulumi.ComponentResource {
     new EdgeProxy(
       `${name}-edge-proxy`,
       {
-        containerName: `${prefix}-edge`,
+        containerName: serviceContainerName("edge", prefix),
         image: args.images?.edge,
         networks: [{ name: edgeNet.name, ipv4Address: at.edge }],
         publishAddress: site.edgePublishAddress,

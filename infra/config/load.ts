@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, type ConfigKeyName } from "./keys";
-import { ConfigError, parseConfig, type RampartConfig } from "./schema";
+import { keyNameProblem } from "./key-names";
+import { ConfigError, parseConfig, withArticle, type RampartConfig } from "./schema";
 
 /**
  * Reads the stack's `rampart:*` values as the Pulumi engine hands them over (strings; arrays, numbers and
@@ -16,17 +17,23 @@ export function loadConfig(): RampartConfig {
     try {
       values[name] = decode(spec.type, text);
     } catch {
-      issues.push(`${CONFIG_NAMESPACE}:${name}: must be a ${spec.type}, got ${JSON.stringify(text)}`);
+      issues.push(`${CONFIG_NAMESPACE}:${name}: must be ${withArticle(spec.type)}, got ${JSON.stringify(text)}`);
     }
   }
-  for (const fullKey of Object.keys(pulumi.runtime.allConfig())) {
-    const [ns, name] = fullKey.split(":");
-    if (ns === CONFIG_NAMESPACE && name && !(name in CONFIG_KEYS)) {
-      issues.push(`${fullKey}: unknown configuration key`);
-    }
+  for (const fullKey of Object.keys(pulumi.runtime.allConfig()).sort()) {
+    const problem = keyNameProblem(fullKey);
+    if (problem) issues.push(problem);
   }
-  if (issues.length) throw new ConfigError(issues);
-  return parseConfig(values);
+  // Every problem at once: the key names and encodings above, then whatever validation finds.
+  let config: RampartConfig | undefined;
+  try {
+    config = parseConfig(values);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    issues.push(...e.issues);
+  }
+  if (issues.length || !config) throw new ConfigError(issues);
+  return config;
 }
 
 function decode(type: string, text: string): unknown {

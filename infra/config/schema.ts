@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { keyNameProblem } from "./key-names";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, type ConfigKeyName } from "./keys";
 import {
   cidrContains,
@@ -81,6 +82,11 @@ export class ConfigError extends Error {
   }
 }
 
+/** "an integer", "an array", "a string". */
+export function withArticle(noun: string): string {
+  return `${/^[aeiou]/i.test(noun) ? "an" : "a"} ${noun}`;
+}
+
 const key = (k: ConfigKeyName) => `${CONFIG_NAMESPACE}:${k}`;
 
 const hostname = z.string().refine((name) => isHostname(name), "is not a DNS name (e.g. example.com)");
@@ -136,14 +142,14 @@ export function withDefaults(values: Partial<Record<ConfigKeyName, unknown>>): R
  */
 export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): RampartConfig {
   const unknown = Object.keys(values).filter((k) => !(k in CONFIG_KEYS));
-  const issues: string[] = unknown.map((k) => `${key(k as ConfigKeyName)}: unknown configuration key`);
+  const issues: string[] = unknown.map((k) => keyNameProblem(key(k as ConfigKeyName)) ?? `${key(k as ConfigKeyName)}: unknown configuration key`);
 
   const result = rawSchema.safeParse(withDefaults(values));
   if (!result.success) {
     for (const issue of result.error.issues) {
       const [name, ...rest] = issue.path;
       const where = rest.length ? `[${rest.join(".")}]` : "";
-      const received = issue.code === "invalid_type" ? `must be a ${issue.expected}` : issue.message;
+      const received = issue.code === "invalid_type" ? `must be ${withArticle(issue.expected)}` : issue.message;
       issues.push(`${key(String(name) as ConfigKeyName)}${where}: ${received}`);
     }
     throw new ConfigError(issues);

@@ -7,6 +7,8 @@ export interface StackConfig {
   readonly values: Record<string, string>;
   /** Keys whose values are secret. */
   readonly secretKeys: string[];
+  /** What the Pulumi CLI would refuse in the stack file before running the program. */
+  readonly problems: string[];
 }
 
 export class StackNotFoundError extends Error {}
@@ -27,12 +29,14 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
 
   const values: Record<string, string> = {};
   const secretKeys: string[] = [];
+  const declaredSecret = new Set<string>();
+  const problems: string[] = [];
   const encode = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
 
   for (const [name, spec] of Object.entries(project.config ?? {})) {
     const fullKey = name.includes(":") ? name : `${project.name}:${name}`;
     if (spec.default !== undefined) values[fullKey] = encode(spec.default);
-    if (spec.secret) secretKeys.push(fullKey);
+    if (spec.secret) declaredSecret.add(fullKey);
   }
   for (const [fullKey, v] of Object.entries(stackDoc.config ?? {})) {
     if (v && typeof v === "object" && !Array.isArray(v) && "secure" in v) {
@@ -40,7 +44,16 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
       if (!secretKeys.includes(fullKey)) secretKeys.push(fullKey);
     } else {
       values[fullKey] = encode(v);
+      if (declaredSecret.has(fullKey)) {
+        // The value itself is never repeated: it is the secret, now in a file in plain text.
+        problems.push(
+          `${fullKey}: is declared secret but Pulumi.${stack}.yaml holds it in plain text; remove that line and run ` +
+            `\`pulumi config set --secret --stack ${stack} ${fullKey} <value>\` (and rotate the value if the file was shared)`,
+        );
+      }
     }
   }
-  return { values, secretKeys };
+  // Refused or not, a declared secret stays masked wherever the plan shows it.
+  for (const fullKey of declaredSecret) if (fullKey in values && !secretKeys.includes(fullKey)) secretKeys.push(fullKey);
+  return { values, secretKeys, problems };
 }

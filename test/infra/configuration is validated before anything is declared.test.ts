@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../infra/config";
+import { keyNameProblem, PROVIDER_NAMESPACES } from "../../infra/config/key-names";
 
 const aws = {
   target: "aws",
@@ -136,8 +139,34 @@ describe("configuration validation", () => {
     expect(() => parseConfig({ cloudflarePlan: "premium" })).toThrow('rampart:cloudflarePlan: unknown plan "premium"');
   });
 
+  it("names keys in an unknown namespace or without one, and guesses the key meant", () => {
+    expect(keyNameProblem("rampar:adminCidrs")).toBe(
+      'rampar:adminCidrs: unknown namespace "rampar" (known: rampart, acme, aws, cloudflare, command, docker, random, tls); did you mean rampart:adminCidrs?',
+    );
+    expect(keyNameProblem("rampart:acmeEmial")).toBe("rampart:acmeEmial: unknown configuration key; did you mean rampart:acmeEmail?");
+    expect(keyNameProblem("acmeEmail")).toBe("acmeEmail: a key needs its namespace; did you mean rampart:acmeEmail?");
+    expect(keyNameProblem("clodflare:apiToken")).toMatch(/unknown namespace "clodflare" .*; did you mean cloudflare:apiToken\?$/);
+    expect(keyNameProblem("kubernetes:context")).toBe('kubernetes:context: unknown namespace "kubernetes" (known: rampart, acme, aws, cloudflare, command, docker, random, tls)');
+    for (const fine of ["rampart:adminCidrs", "aws:region", "cloudflare:apiToken", "pulumi:tags"]) expect(keyNameProblem(fine), fine).toBeUndefined();
+  });
+
+  it("knows the namespace of every provider the program depends on", () => {
+    const pkg = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    const providers = Object.keys(pkg.dependencies)
+      .filter((d) => /^@(pulumi|pulumiverse)\//.test(d) && d !== "@pulumi/pulumi")
+      .map((d) => d.split("/")[1]!)
+      .sort();
+    expect([...PROVIDER_NAMESPACES].sort()).toEqual(providers);
+  });
+
+  it("says an integer and an array, not a integer and a array", () => {
+    expect(issuesOf({ rootVolumeGiB: "big" } as Record<string, unknown>)).toContain("rampart:rootVolumeGiB: must be a number");
+    expect(issuesOf({ adminCidrs: "198.51.100.0/24" } as Record<string, unknown>)).toContain("rampart:adminCidrs: must be an array");
+  });
+
   it("refuses unknown keys (a typo must not silently fall back to a default)", () => {
-    expect(issuesOf({ adminCidr: ["198.51.100.0/24"] } as Record<string, unknown>)).toEqual(["rampart:adminCidr: unknown configuration key"]);
+    expect(issuesOf({ adminCidr: ["198.51.100.0/24"] } as Record<string, unknown>)).toEqual(["rampart:adminCidr: unknown configuration key; did you mean rampart:adminCidrs?"]);
+    expect(issuesOf({ colour: "blue" } as Record<string, unknown>)).toEqual(["rampart:colour: unknown configuration key"]);
   });
 
   it("accepts per-service images pinned to an exact version or digest", () => {

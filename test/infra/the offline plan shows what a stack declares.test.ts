@@ -148,6 +148,36 @@ describe("npm run plan", () => {
       expect(r.stderr).toContain("rampart:domain: required for the aws target");
     });
 
+    it("exits 2 naming every key it would otherwise pass over, with the fix, all in one run", async () => {
+      writeFileSync(
+        join(dir, "Pulumi.typos.yaml"),
+        [
+          "config:",
+          "  rampart:target: aws",
+          "  rampart:domain: example.com",
+          "  rampart:cloudflareZoneId: 023e105f4ecef8ad9ca31a8372d0c353",
+          "  rampart:deployerPublicKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKm0Q8l6P3a3nE2qGwN4aX6x8c2fUuQzvF1yWq9mS7hT deployer",
+          "  rampar:adminCidrs:",
+          "    - 198.51.100.0/24",
+          "  acmeEmail: ops@example.com",
+          "  rampart:jwtSecret: this-is-a-plain-text-secret-0123456789",
+          "  rampart:coturnImage: coturn/coturn:4.6.2",
+          "",
+        ].join("\n"),
+      );
+      const r = await plan(["--stack", "typos", "--json", "--project-dir", dir]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toContain('rampar:adminCidrs: unknown namespace "rampar" (known: rampart, acme, aws, cloudflare, command, docker, random, tls); did you mean rampart:adminCidrs?');
+      expect(r.stderr).toContain("acmeEmail: a key needs its namespace; did you mean rampart:acmeEmail?");
+      expect(r.stderr).toContain(
+        "rampart:jwtSecret: is declared secret but Pulumi.typos.yaml holds it in plain text; remove that line and run `pulumi config set --secret --stack typos rampart:jwtSecret <value>`",
+      );
+      expect(r.stderr).toContain('rampart:coturnImage: image "coturn/coturn:4.6.2" is coturn 4.6.2, below the floor 4.13.0');
+      expect(r.stderr).toContain("rampart:acmeEmail: required for the aws target");
+      expect(r.stderr).not.toContain("this-is-a-plain-text-secret");
+    });
+
     it("deploys a stack's pinned image override", async () => {
       writeFileSync(join(dir, "Pulumi.images.yaml"), "config:\n  rampart:redisImage: redis:7.4.6-bookworm\n");
       const r = await plan(["--stack", "images", "--json", "--project-dir", dir]);
