@@ -1,30 +1,34 @@
 import { planEdgeRules, type EdgeHostnames, type EdgeRules, type ManagedRulesetName } from "../components/edge";
-import { ConfigError, type RampartConfig } from "./config";
+import { type AwsConfig, CONFIG_NAMESPACE, ConfigError, type ConfigKeyName } from "./config";
 
 /** Public hostnames of a deployment, under its domain. */
 export function edgeHostnames(domain: string): EdgeHostnames {
   return { app: `app.${domain}`, livekit: `livekit.${domain}`, turn: `turn.${domain}` };
 }
 
+/** The stack key behind each planner input the stack sets (the hostnames are derived from the domain). */
+const STACK_KEY = {
+  plan: "cloudflarePlan",
+  hostnames: "domain",
+  allowedOrigins: "allowedOrigins",
+  managedRulesets: "cloudflareManagedRulesets",
+} as const satisfies Record<string, ConfigKeyName>;
+
 /**
  * Fits the WAF and rate-limit rules to the zone's Cloudflare plan before anything is declared: a
- * configuration the plan cannot hold is a configuration error naming the plan and the limit.
+ * configuration the plan cannot hold is a configuration error naming the key, the plan and the limit.
+ * The rules returned are the ones CloudflareEdge declares.
  */
-export function checkEdgePlan(config: RampartConfig): EdgeRules {
-  const cf = config.cloudflare!;
-  try {
-    return planEdgeRules({
-      plan: cf.plan,
-      hostnames: edgeHostnames(config.domain!),
-      allowedOrigins: config.allowedOrigins,
-      ...(cf.managedRulesets.length ? { managedRulesets: cf.managedRulesets as ManagedRulesetName[] } : {}),
-    });
-  } catch (e) {
-    const key = /managedRulesets/.test((e as Error).message) || /managed ruleset/i.test((e as Error).message)
-      ? "rampart:cloudflareManagedRulesets"
-      : /allowedOrigins/.test((e as Error).message)
-        ? "rampart:allowedOrigins"
-        : "rampart:cloudflarePlan";
-    throw new ConfigError([`${key}: ${(e as Error).message}`]);
+export function checkEdgePlan(config: AwsConfig): EdgeRules {
+  const cf = config.cloudflare;
+  const planned = planEdgeRules({
+    plan: cf.plan,
+    hostnames: edgeHostnames(config.domain),
+    allowedOrigins: config.allowedOrigins,
+    ...(cf.managedRulesets.length ? { managedRulesets: cf.managedRulesets as ManagedRulesetName[] } : {}),
+  });
+  if (!planned.ok) {
+    throw new ConfigError(planned.problems.map((p) => `${CONFIG_NAMESPACE}:${STACK_KEY[p.key]}: ${p.message}`));
   }
+  return planned.rules;
 }

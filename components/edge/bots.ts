@@ -9,7 +9,7 @@ import type { BotProduct } from "./plans";
  * Bot Fight Mode on Free cannot be skipped by any rule, so HMAC device clients may be challenged there;
  * paid plans skip Super Bot Fight Mode for the device API (see rules.ts).
  */
-export interface BotSettings {
+interface BotSettings {
   readonly fightMode: boolean;
   readonly enableJs: boolean;
   readonly sbfmDefinitelyAutomated?: "block" | "managed_challenge";

@@ -2,64 +2,47 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { botSettingsFor } from "./bots";
-import { type EdgeHostnames, type ExtraRecord, planDnsRecords } from "./dns";
-import type { CloudflarePlan, ManagedRulesetName } from "./plans";
-import {
-  type CustomRule,
-  type EdgeRules,
-  type ExtraCustomRule,
-  type ExtraRateLimitRule,
-  type ManagedRule,
-  planEdgeRules,
-  type RateLimitRule,
-  type RateLimitThreshold,
-} from "./rules";
+import { type ExtraRecord, planDnsRecords } from "./dns";
+import type { CustomRule, EdgeRules, ManagedRule, RateLimitRule } from "./rule-types";
 import { type HstsOptions, type SecurityLevel, zoneSecuritySettings } from "./zone-settings";
 
 /** Validity periods Cloudflare's Origin CA issues, in days. */
-export const ORIGIN_CA_VALIDITY_DAYS = [7, 30, 90, 365, 730, 1095, 5475] as const;
-export type OriginCaValidityDays = (typeof ORIGIN_CA_VALIDITY_DAYS)[number];
+const ORIGIN_CA_VALIDITY_DAYS = [7, 30, 90, 365, 730, 1095, 5475] as const;
+type OriginCaValidityDays = (typeof ORIGIN_CA_VALIDITY_DAYS)[number];
 
 const HOURS_PER_DAY = 24;
+/** Short enough that rotation stays a practised routine. */
+const DEFAULT_ORIGIN_CERTIFICATE_VALIDITY_DAYS: OriginCaValidityDays = 365;
+const DEFAULT_ORIGIN_PULL_CERTIFICATE_VALIDITY_DAYS = 365;
 
 /**
  * Arguments of CloudflareEdge. Addresses and the zone id are Inputs (they come from other resources);
- * the rest decides WHICH resources and rules exist, so it is plain data, validated against the plan before
- * anything is declared (an over-the-limit config must fail as config, not as a half-applied deploy).
+ * the rest decides WHICH resources and rules exist, so it is plain data. The rules come already planned
+ * (`planEdgeRules`), so an over-the-limit config has failed as config, not as a half-applied deploy.
  */
 export interface CloudflareEdgeArgs {
   readonly zoneId: pulumi.Input<string>;
   /** The zone's domain, e.g. example.com; every hostname must be inside it. */
   readonly domain: string;
-  /** Cloudflare plan of the zone: free | pro | business | enterprise. */
-  readonly plan: CloudflarePlan;
-  readonly hostnames: EdgeHostnames;
+  /** The zone's hostnames and their WAF, rate-limit and managed rules, fitted to the zone's plan by `planEdgeRules`. */
+  readonly rules: EdgeRules;
   /** Public address of the edge proxy host (target of the proxied records). */
   readonly originIp: pulumi.Input<string>;
   /** Public address of the TURN/media host (target of the DNS-only records). Default: originIp. */
   readonly mediaIp?: pulumi.Input<string>;
-  /** Exact origins allowed to open the gateway WebSocket (enforced at the edge, again at the gateway). */
-  readonly allowedOrigins: readonly string[];
   readonly extraRecords?: readonly ExtraRecord[];
-  readonly rateLimits?: { readonly deviceApi?: Partial<RateLimitThreshold>; readonly websocketUpgrade?: Partial<RateLimitThreshold> };
-  readonly managedRulesets?: readonly ManagedRulesetName[];
-  readonly extraCustomRules?: readonly ExtraCustomRule[];
-  readonly extraRateLimitRules?: readonly ExtraRateLimitRule[];
-  readonly blockedPathPrefixes?: readonly string[];
-  readonly allowedMethods?: readonly string[];
-  readonly threatScoreThreshold?: number;
   /** Default "medium". */
   readonly securityLevel?: SecurityLevel;
   /** Default one year, subdomains included, no preload. */
   readonly hsts?: Partial<HstsOptions>;
-  /** Default 365 days: short enough that rotation stays a practised routine. */
+  /** Default 365 days. */
   readonly originCertificateValidityDays?: OriginCaValidityDays;
   /** Validity of the per-zone origin-pull client certificate; it is re-issued 30 days before expiry on `pulumi up`. Default 365 days. */
   readonly originPullCertificateValidityDays?: number;
 }
 
 /**
- * Everything Cloudflare-side of the AWS target (DESIGN §2, §4): zone security settings, the Origin CA
+ * Everything Cloudflare-side of the AWS target (docs/exposure-classes.md, docs/services.md): zone security settings, the Origin CA
  * certificate for the edge proxy, zone-level Authenticated Origin Pulls with the zone's own client
  * certificate, DNS records derived from the port catalogue, WAF custom/managed/rate-limit rulesets fitted
  * to the plan, and bot protection.
@@ -75,47 +58,42 @@ export class CloudflareEdge extends pulumi.ComponentResource {
   public readonly originPullCaPem: pulumi.Output<string>;
   public readonly proxiedHostnames: pulumi.Output<string[]>;
   public readonly dnsOnlyHostnames: pulumi.Output<string[]>;
-  /** The rules as planned for the zone's plan (plain data, for documentation and policy checks). */
-  public readonly rules: EdgeRules;
 
   constructor(name: string, args: CloudflareEdgeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("rampart:edge:CloudflareEdge", name, {}, opts);
 
-    // Validate everything plan-bound first: a bad config throws here, before any child exists.
-    const rules = planEdgeRules({
-      plan: args.plan,
-      hostnames: { app: args.hostnames.app, livekit: args.hostnames.livekit },
-      allowedOrigins: args.allowedOrigins,
-      ...(args.blockedPathPrefixes ? { blockedPathPrefixes: args.blockedPathPrefixes } : {}),
-      ...(args.allowedMethods ? { allowedMethods: args.allowedMethods } : {}),
-      ...(args.threatScoreThreshold !== undefined ? { threatScoreThreshold: args.threatScoreThreshold } : {}),
-      ...(args.rateLimits ? { rateLimits: args.rateLimits } : {}),
-      ...(args.managedRulesets ? { managedRulesets: args.managedRulesets } : {}),
-      ...(args.extraCustomRules ? { extraCustomRules: args.extraCustomRules } : {}),
-      ...(args.extraRateLimitRules ? { extraRateLimitRules: args.extraRateLimitRules } : {}),
-    });
-    const records = planDnsRecords({
-      domain: args.domain,
-      hostnames: args.hostnames,
-      ...(args.extraRecords ? { extraRecords: args.extraRecords } : {}),
-    });
-    const settings = zoneSecuritySettings({
-      ...(args.securityLevel ? { securityLevel: args.securityLevel } : {}),
-      ...(args.hsts ? { hsts: args.hsts } : {}),
-    });
-    const originValidity = args.originCertificateValidityDays ?? 365;
+    const rules = args.rules;
+    const originValidity = args.originCertificateValidityDays ?? DEFAULT_ORIGIN_CERTIFICATE_VALIDITY_DAYS;
+    const pullValidityDays = args.originPullCertificateValidityDays ?? DEFAULT_ORIGIN_PULL_CERTIFICATE_VALIDITY_DAYS;
+    const mediaIp = args.mediaIp ?? args.originIp;
+
+    // Refuse bad arguments before any child exists.
+    const records = this.refuseOnError(() =>
+      planDnsRecords({
+        domain: args.domain,
+        hostnames: rules.hostnames,
+        ...(args.extraRecords ? { extraRecords: args.extraRecords } : {}),
+      }),
+    );
+    const settings = this.refuseOnError(() =>
+      zoneSecuritySettings({
+        ...(args.securityLevel ? { securityLevel: args.securityLevel } : {}),
+        ...(args.hsts ? { hsts: args.hsts } : {}),
+      }),
+    );
     if (!(ORIGIN_CA_VALIDITY_DAYS as readonly number[]).includes(originValidity)) {
-      throw new Error(`originCertificateValidityDays: ${originValidity} is not one Cloudflare issues (${ORIGIN_CA_VALIDITY_DAYS.join(", ")})`);
+      throw new pulumi.ResourceError(
+        `originCertificateValidityDays: ${originValidity} is not one Cloudflare issues (${ORIGIN_CA_VALIDITY_DAYS.join(", ")})`,
+        this,
+      );
     }
-    const pullValidityDays = args.originPullCertificateValidityDays ?? 365;
     if (!Number.isInteger(pullValidityDays) || pullValidityDays < 60 || pullValidityDays > 825) {
-      throw new Error(`originPullCertificateValidityDays: ${pullValidityDays} must be an integer between 60 and 825`);
+      throw new pulumi.ResourceError(`originPullCertificateValidityDays: ${pullValidityDays} must be an integer between 60 and 825`, this);
     }
 
     const zoneId = args.zoneId;
     const proxied = records.filter((r) => r.proxied).map((r) => r.name);
     const dnsOnly = records.filter((r) => !r.proxied).map((r) => r.name);
-    const mediaIp = args.mediaIp ?? args.originIp;
 
     // Origin trust, part 1: the edge proxy's server certificate, issued by Cloudflare's Origin CA (trusted by Cloudflare only).
     const originKey = new tls.PrivateKey(`${name}-origin-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
@@ -239,7 +217,6 @@ export class CloudflareEdge extends pulumi.ComponentResource {
 
     new cloudflare.BotManagement(`${name}-bots`, { zoneId, ...botSettingsFor(rules.bots) }, { parent: this });
 
-    this.rules = rules;
     this.originCertificatePem = originCertificate.certificate;
     this.originPrivateKeyPem = pulumi.secret(originKey.privateKeyPem);
     this.originPullCaPem = pullCa.certPem;
@@ -252,6 +229,15 @@ export class CloudflareEdge extends pulumi.ComponentResource {
       proxiedHostnames: this.proxiedHostnames,
       dnsOnlyHostnames: this.dnsOnlyHostnames,
     });
+  }
+
+  /** A pure planner's refusal, reported against this component. */
+  private refuseOnError<T>(plan: () => T): T {
+    try {
+      return plan();
+    } catch (e) {
+      throw new pulumi.ResourceError((e as Error).message, this);
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { port, type PortEntry } from "@rampart/catalogue";
-import { isHostname } from "./rules";
+import { isHostname } from "./validate-rules";
 
 /**
  * Which hostnames are published, and whether through Cloudflare's proxy, derived from the port catalogue:
@@ -20,10 +20,10 @@ export interface EdgeHostnames {
   readonly media?: string;
 }
 
-export type HostnameRole = keyof EdgeHostnames;
+type HostnameRole = keyof EdgeHostnames;
 
 /** Which address a record points at: the edge proxy's host, or the host that carries TURN/media. */
-export type RecordAddress = "origin" | "media";
+type RecordAddress = "origin" | "media";
 
 const ROLES: Readonly<Record<HostnameRole, { readonly portIds: readonly string[] }>> = {
   app: { portIds: ["edge-https"] },
@@ -41,7 +41,7 @@ export interface ExtraRecord {
   readonly proxied?: boolean;
 }
 
-export interface PlannedRecord {
+interface PlannedRecord {
   readonly role: HostnameRole | "extra";
   readonly name: string;
   readonly proxied: boolean;
@@ -49,7 +49,7 @@ export interface PlannedRecord {
   readonly portIds: readonly string[];
 }
 
-export interface DnsPlanInput {
+interface DnsPlanInput {
   readonly domain: string;
   readonly hostnames: EdgeHostnames;
   readonly extraRecords?: readonly ExtraRecord[];

@@ -3,5 +3,6 @@ export * from "./cloudflare-edge";
 export * from "./dns";
 export * from "./expressions";
 export * from "./plans";
+export * from "./rule-types";
 export * from "./rules";
 export * from "./zone-settings";

@@ -122,9 +122,7 @@ export function isCloudflarePlan(value: unknown): value is CloudflarePlan {
   return typeof value === "string" && (CLOUDFLARE_PLANS as readonly string[]).includes(value);
 }
 
-export function planLimits(plan: string): PlanLimits {
-  if (!isCloudflarePlan(plan)) {
-    throw new Error(`cloudflare plan "${plan}" is unknown (expected one of: ${CLOUDFLARE_PLANS.join(", ")})`);
-  }
-  return PLAN_LIMITS[plan];
+/** With a single rate-limit rule the device API and WebSocket upgrades must be counted by the same rule. */
+export function holdsOneRateLimitRule(limits: PlanLimits): boolean {
+  return limits.rateLimitRules < 2;
 }

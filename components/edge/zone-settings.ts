@@ -3,7 +3,7 @@
  * zone-settings API takes; `security_header`'s value keeps the API's snake_case keys.
  */
 
-export const SECURITY_LEVELS = ["essentially_off", "low", "medium", "high", "under_attack"] as const;
+const SECURITY_LEVELS = ["essentially_off", "low", "medium", "high", "under_attack"] as const;
 export type SecurityLevel = (typeof SECURITY_LEVELS)[number];
 
 export interface HstsOptions {
@@ -13,12 +13,12 @@ export interface HstsOptions {
   readonly preload: boolean;
 }
 
-export const DEFAULT_HSTS: HstsOptions = { maxAgeSeconds: 31_536_000, includeSubdomains: true, preload: false };
-export const DEFAULT_SECURITY_LEVEL: SecurityLevel = "medium";
+const DEFAULT_HSTS: HstsOptions = { maxAgeSeconds: 31_536_000, includeSubdomains: true, preload: false };
+const DEFAULT_SECURITY_LEVEL: SecurityLevel = "medium";
 /** Browsers honour preload lists only from a year up; below six months HSTS protects too little to be worth having. */
 const MIN_HSTS_MAX_AGE = 15_552_000;
 
-export interface ZoneSettingSpec {
+interface ZoneSettingSpec {
   /** Resource name suffix (ids such as `0rtt` are not good names). */
   readonly key: string;
   readonly settingId: string;

@@ -1,7 +1,9 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
 import { port, PORTS } from "@rampart/catalogue";
 import { planDnsRecords } from "../../components/edge";
-import { baseArgs, installMocks, ofType, renderEdge, reveal, ZONE_ID } from "./support/mock-edge";
+import { baseArgs, type EdgeOverrides, ofType, renderEdge, reveal, ZONE_ID } from "./support/mock-edge";
+import { rulesInput } from "./support/planned-rules";
 
 const DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord";
 
@@ -14,9 +16,7 @@ interface RecordInputs {
   ttl: number;
 }
 
-beforeAll(installMocks);
-
-async function records(overrides = {}): Promise<Map<string, RecordInputs>> {
+async function records(overrides: EdgeOverrides = {}): Promise<Map<string, RecordInputs>> {
   const { resources } = await renderEdge(baseArgs(overrides));
   return new Map(ofType(resources, DNS_RECORD).map((r) => reveal<RecordInputs>(r.inputs)).map((r) => [r.name, r]));
 }
@@ -45,7 +45,7 @@ describe("DNS records derived from the port catalogue", () => {
   });
 
   it("derives each mode from the catalogue: proxied only for cloudflare-class entries, DNS-only only for public ones", () => {
-    const planned = planDnsRecords({ domain: "example.com", hostnames: baseArgs().hostnames });
+    const planned = planDnsRecords({ domain: "example.com", hostnames: rulesInput().hostnames });
     for (const r of planned) {
       for (const id of r.portIds) {
         const entry = port(id);
@@ -57,15 +57,15 @@ describe("DNS records derived from the port catalogue", () => {
     expect(PORTS.filter((p) => p.dns === "proxied").map((p) => p.id)).toEqual(["edge-https"]);
   });
 
-  it("refuses to publish an HTTP hostname DNS-only", async () => {
-    await expect(
-      renderEdge(baseArgs({ extraRecords: [{ name: "api.example.com", portId: "edge-https", proxied: false }] })),
-    ).rejects.toThrow(/extraRecords "api.example.com": "api.example.com" serves HTTP\(S\) \(catalogue entry edge-https, dns: proxied\): it can only be published proxied/);
+  it("refuses to publish an HTTP hostname DNS-only, as an error of the component", async () => {
+    const attempt = renderEdge(baseArgs({ extraRecords: [{ name: "api.example.com", portId: "edge-https", proxied: false }] }));
+    await expect(attempt).rejects.toThrow(/extraRecords "api.example.com": "api.example.com" serves HTTP\(S\) \(catalogue entry edge-https, dns: proxied\): it can only be published proxied/);
+    await expect(attempt).rejects.toBeInstanceOf(pulumi.ResourceError);
   });
 
   it("refuses to put TURN behind Cloudflare's HTTP proxy", () => {
     expect(() =>
-      planDnsRecords({ domain: "example.com", hostnames: baseArgs().hostnames, extraRecords: [{ name: "turn2.example.com", portId: "turns-tcp", proxied: true }] }),
+      planDnsRecords({ domain: "example.com", hostnames: rulesInput().hostnames, extraRecords: [{ name: "turn2.example.com", portId: "turns-tcp", proxied: true }] }),
     ).toThrow(/serves turns-tcp \(dns: dns-only\), which Cloudflare's HTTP proxy cannot carry/);
   });
 
@@ -77,16 +77,16 @@ describe("DNS records derived from the port catalogue", () => {
   it("refuses catalogue entries that are not published by name (vpc, admin, relay range)", () => {
     for (const portId of ["redis", "gateway-http", "gateway-metrics", "turn-relay-udp"]) {
       expect(() =>
-        planDnsRecords({ domain: "example.com", hostnames: baseArgs().hostnames, extraRecords: [{ name: "x.example.com", portId }] }),
+        planDnsRecords({ domain: "example.com", hostnames: rulesInput().hostnames, extraRecords: [{ name: "x.example.com", portId }] }),
       ).toThrow(new RegExp(`catalogue entries ${portId} \\(dns: none\\)`));
     }
     expect(() =>
-      planDnsRecords({ domain: "example.com", hostnames: baseArgs().hostnames, extraRecords: [{ name: "x.example.com", portId: "nope" }] }),
+      planDnsRecords({ domain: "example.com", hostnames: rulesInput().hostnames, extraRecords: [{ name: "x.example.com", portId: "nope" }] }),
     ).toThrow(/port catalogue has no entry "nope"/);
   });
 
   it("refuses hostnames outside the zone, malformed ones and duplicates", () => {
-    const hostnames = baseArgs().hostnames;
+    const hostnames = rulesInput().hostnames;
     expect(() => planDnsRecords({ domain: "example.com", hostnames: { ...hostnames, turn: "turn.example.org" } })).toThrow(
       /hostnames.turn: "turn.example.org" is not in the zone example.com/,
     );

@@ -1,8 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, describe, expect, it } from "vitest";
-import { baseArgs, installMocks, mockPem, isSecretValue, one, ofType, outputValue, renderEdge, reveal, ZONE_ID, type Recorded } from "./support/mock-edge";
-
-beforeAll(installMocks);
+import { describe, expect, it } from "vitest";
+import { baseArgs, mockPem, isSecretValue, one, ofType, outputValue, renderEdge, reveal, ZONE_ID, type Recorded } from "./support/mock-edge";
 
 const PRIVATE_KEY = "tls:index/privateKey:PrivateKey";
 const CERT_REQUEST = "tls:index/certRequest:CertRequest";
@@ -51,10 +49,10 @@ describe("origin certificate from Cloudflare's Origin CA", () => {
     expect(await outputValue(edge.originPrivateKeyPem)).toContain("BEGIN PRIVATE KEY");
   });
 
-  it("refuses a validity Cloudflare does not issue", async () => {
-    await expect(renderEdge(baseArgs({ originCertificateValidityDays: 400 as 365 }))).rejects.toThrow(
-      /originCertificateValidityDays: 400 is not one Cloudflare issues/,
-    );
+  it("refuses a validity Cloudflare does not issue, as an error of the component", async () => {
+    const attempt = renderEdge(baseArgs({ originCertificateValidityDays: 400 as 365 }));
+    await expect(attempt).rejects.toThrow(/originCertificateValidityDays: 400 is not one Cloudflare issues/);
+    await expect(attempt).rejects.toBeInstanceOf(pulumi.ResourceError);
   });
 });
 

@@ -1,10 +1,8 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { zoneSecuritySettings } from "../../components/edge";
-import { baseArgs, installMocks, ofType, renderEdge, reveal, ZONE_ID } from "./support/mock-edge";
+import { baseArgs, ofType, renderEdge, reveal, ZONE_ID } from "./support/mock-edge";
 
 const ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting";
-
-beforeAll(installMocks);
 
 async function settingsById(overrides = {}) {
   const { resources } = await renderEdge(baseArgs(overrides));

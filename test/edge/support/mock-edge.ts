@@ -1,73 +1,41 @@
 /**
- * Runs CloudflareEdge under Pulumi's mock runtime and records every child resource's inputs, so tests can
- * assert on exactly what would be sent to Cloudflare and the TLS provider.
+ * Runs CloudflareEdge under the tests' Pulumi harness and records every child resource's inputs, so tests
+ * can assert on exactly what would be sent to Cloudflare and the TLS provider.
  *
  * Secret inputs arrive from the mock monitor wrapped as `{ [sigKey]: secretSig, value }`: `isSecretValue`
  * recognises the wrapper, `reveal` strips it for reading.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { CloudflareEdge, type CloudflareEdgeArgs } from "../../../components/edge";
+import { CloudflareEdge, type CloudflareEdgeArgs, type EdgeRulesInput } from "../../../components/edge";
+import { declareAll, ofType, outputValue, type DeclaredResource, type MockAnswer } from "../../support/pulumi";
 import { isSecretValue, reveal } from "../../support/secrets";
+import { planned, rulesInput } from "./planned-rules";
 
-export { isSecretValue, reveal };
+export { isSecretValue, ofType, outputValue, reveal };
 
-
-export interface Recorded {
-  readonly type: string;
-  readonly name: string;
-  readonly inputs: Record<string, unknown>;
-}
+export type Recorded = DeclaredResource;
 
 /** The PEM the mock providers return for a resource (label + resource name). */
 export const mockPem = (label: string, seed: string) =>
   `-----BEGIN ${label}-----\n${createHash("sha256").update(seed).digest("base64")}\n-----END ${label}-----\n`;
 
-/** What the real providers would compute for the outputs CloudflareEdge reads. */
-function computed(type: string, name: string): Record<string, unknown> {
+/** The edge's own PEMs for the outputs CloudflareEdge reads, which the tests recompute to compare. */
+function edgePems({ type, name }: pulumi.runtime.MockResourceArgs): MockAnswer | undefined {
   switch (type) {
     case "tls:index/privateKey:PrivateKey":
-      return { privateKeyPem: mockPem("PRIVATE KEY", name) };
+      return { state: { privateKeyPem: mockPem("PRIVATE KEY", name) } };
     case "tls:index/certRequest:CertRequest":
-      return { certRequestPem: mockPem("CERTIFICATE REQUEST", name) };
+      return { state: { certRequestPem: mockPem("CERTIFICATE REQUEST", name) } };
     case "tls:index/selfSignedCert:SelfSignedCert":
     case "tls:index/locallySignedCert:LocallySignedCert":
-      return { certPem: mockPem("CERTIFICATE", name) };
+      return { state: { certPem: mockPem("CERTIFICATE", name) } };
     case "cloudflare:index/originCaCertificate:OriginCaCertificate":
-      return { certificate: mockPem("CERTIFICATE", `origin-ca:${name}`) };
+      return { state: { certificate: mockPem("CERTIFICATE", `origin-ca:${name}`) } };
     default:
-      return {};
+      return undefined;
   }
 }
-
-let recorded: Recorded[] = [];
-
-export async function installMocks(): Promise<void> {
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        recorded.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
-        return { id: `${args.name}-id`, state: { ...(args.inputs as Record<string, unknown>), ...computed(args.type, args.name) } };
-      },
-      call(args) {
-        return args.inputs as Record<string, unknown>;
-      },
-    },
-    "rampart",
-    "edge-test",
-    false,
-  );
-}
-
-// Internal to @pulumi/pulumi but stable: resolves once every queued registration has reached the mock monitor.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
-
-export function outputValue<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply((v) => resolve(v)));
-}
-
-let counter = 0;
 
 export interface Rendered {
   readonly edge: CloudflareEdge;
@@ -76,37 +44,29 @@ export interface Rendered {
   readonly dependsOn: (name: string) => string[];
 }
 
-/** Builds a CloudflareEdge, waits for every child to register, and returns it with the recorded children. */
+/** Declares a CloudflareEdge as a stack's program and returns it with the children it registered. */
 export async function renderEdge(args: CloudflareEdgeArgs): Promise<Rendered> {
-  recorded = [];
-  counter += 1;
   // The mock monitor does not see dependencies; a component transformation sees each child's options in-process.
   const names = new Map<pulumi.Resource, string>();
   const waits = new Map<string, unknown[]>();
-  const edge = new CloudflareEdge(`edge${counter}`, args, {
-    transformations: [
-      ({ resource, name, opts }) => {
-        names.set(resource, name);
-        const d = opts.dependsOn;
-        waits.set(name, Array.isArray(d) ? d : d === undefined ? [] : [d]);
-        return undefined;
-      },
-    ],
-  });
+  let edge: CloudflareEdge | undefined;
+  const resources = await declareAll(
+    () => {
+      edge = new CloudflareEdge("edge", args, {
+        transformations: [
+          ({ resource, name, opts }) => {
+            names.set(resource, name);
+            const d = opts.dependsOn;
+            waits.set(name, Array.isArray(d) ? d : d === undefined ? [] : [d]);
+            return undefined;
+          },
+        ],
+      });
+    },
+    { stack: "edge-test", answer: edgePems },
+  );
   const dependsOn = (name: string) => (waits.get(name) ?? []).map((r) => names.get(r as pulumi.Resource) ?? "<unknown>");
-  await Promise.all([
-    outputValue(edge.originCertificatePem),
-    outputValue(edge.originPrivateKeyPem),
-    outputValue(edge.originPullCaPem),
-  ]);
-  await settings.waitForRPCs();
-  await new Promise((r) => setTimeout(r, 0));
-  await settings.waitForRPCs();
-  return { edge, resources: recorded, dependsOn };
-}
-
-export function ofType(resources: readonly Recorded[], type: string): Recorded[] {
-  return resources.filter((r) => r.type === type);
+  return { edge: edge!, resources, dependsOn };
 }
 
 export function one(resources: readonly Recorded[], type: string): Recorded {
@@ -142,16 +102,17 @@ export function rulesetOf(resources: readonly Recorded[], phase: string): { kind
 
 export const ZONE_ID = "023e105f4ecef8ad9ca31a8372d0c353";
 
-/** A complete, valid set of arguments (example.com, TEST-NET addresses). */
-export function baseArgs(overrides: Partial<CloudflareEdgeArgs> = {}): CloudflareEdgeArgs {
+/** Overrides of the component's own arguments, and of the planner input its rules are planned from. */
+export type EdgeOverrides = Partial<Omit<CloudflareEdgeArgs, "rules">> & { readonly rules?: Partial<EdgeRulesInput> };
+
+/** A complete, valid set of arguments (example.com, TEST-NET addresses, rules planned for the free plan). */
+export function baseArgs({ rules, ...overrides }: EdgeOverrides = {}): CloudflareEdgeArgs {
   return {
     zoneId: ZONE_ID,
     domain: "example.com",
-    plan: "free",
-    hostnames: { app: "app.example.com", livekit: "livekit.example.com", turn: "turn.example.com", media: "media.example.com" },
     originIp: "203.0.113.10",
     mediaIp: "203.0.113.20",
-    allowedOrigins: ["https://app.example.com"],
     ...overrides,
+    rules: planned(rulesInput(rules)),
   };
 }
