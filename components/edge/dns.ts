@@ -1,5 +1,5 @@
 import { port, type PortEntry } from "@rampart/catalogue";
-import { isHostname } from "./validate-rules";
+import { isHostname } from "@rampart/catalogue";
 
 /**
  * Which hostnames are published, and whether through Cloudflare's proxy, derived from the port catalogue:

@@ -1,3 +1,4 @@
+import { GATEWAY_PATHS } from "@rampart/catalogue";
 import { literal, literalSet } from "./expressions";
 import { holdsOneRateLimitRule, isCloudflarePlan, MANAGED_RULESETS, type ManagedRulesetName, type PlanLimits, PLAN_LIMITS } from "./plans";
 import type {
@@ -23,10 +24,8 @@ import { inputProblems, planFitProblems, unknownPlanProblem } from "./validate-r
  * CloudflareEdge. What the plan cannot hold comes back as problems (validate-rules.ts), never as rules.
  */
 
-/** Paths of the gateway contract (docs/gateway-protocol.md) and LiveKit's signalling endpoint. */
-export const GATEWAY_WS_PATH = "/ws";
-export const DEVICE_API_PREFIX = "/v1/devices/";
-export const LIVEKIT_SIGNAL_PREFIX = "/rtc";
+/** LiveKit's signalling endpoint (https://docs.livekit.io/reference/internals/client-protocol/). */
+const LIVEKIT_SIGNAL_PREFIX = "/rtc";
 
 /**
  * Paths that must never be reachable from the internet (metrics, admin UIs, LiveKit's server API which
@@ -114,7 +113,7 @@ function builtInCustomRules(limits: PlanLimits, input: ResolvedEdgeRulesInput): 
   // Scoped to Rampart's hostnames: the zone may serve other sites these rules know nothing about.
   const ours = `http.host in ${literalSet([hosts.app, hosts.livekit])}`;
   const path = "lower(http.request.uri.path)";
-  const deviceApi = `starts_with(http.request.uri.path, ${literal(DEVICE_API_PREFIX)})`;
+  const deviceApi = `starts_with(http.request.uri.path, ${literal(GATEWAY_PATHS.devicePrefix)})`;
   const rules: CustomRule[] = [
     {
       ref: "block_admin_paths",
@@ -143,7 +142,7 @@ function builtInCustomRules(limits: PlanLimits, input: ResolvedEdgeRulesInput): 
       ref: "refuse_foreign_websocket_origin",
       description: "WebSocket upgrades to /ws need an exactly allowed Origin",
       expression:
-        `http.host eq ${literal(hosts.app)} and starts_with(${path}, ${literal(GATEWAY_WS_PATH)}) ` +
+        `http.host eq ${literal(hosts.app)} and starts_with(${path}, ${literal(GATEWAY_PATHS.websocket)}) ` +
         `and not any(http.request.headers["origin"][*] in ${literalSet(input.allowedOrigins)})`,
       action: "block",
       enabled: true,
@@ -167,8 +166,8 @@ function builtInCustomRules(limits: PlanLimits, input: ResolvedEdgeRulesInput): 
 function builtInRateLimitRules(limits: PlanLimits, input: ResolvedEdgeRulesInput): RateLimitRule[] {
   const { deviceApi: device, websocketUpgrade: upgrade } = input.rateLimits;
   const hosts = proxiedHosts(input);
-  const devicePath = `starts_with(http.request.uri.path, ${literal(DEVICE_API_PREFIX)})`;
-  const wsPath = `http.request.uri.path eq ${literal(GATEWAY_WS_PATH)}`;
+  const devicePath = `starts_with(http.request.uri.path, ${literal(GATEWAY_PATHS.devicePrefix)})`;
+  const wsPath = `http.request.uri.path eq ${literal(GATEWAY_PATHS.websocket)}`;
   const rtcPath = `starts_with(http.request.uri.path, ${literal(LIVEKIT_SIGNAL_PREFIX)})`;
 
   if (holdsOneRateLimitRule(limits)) {

@@ -1,3 +1,4 @@
+import { isHostname, originProblem } from "@rampart/catalogue";
 import type { EdgeHostnames } from "./dns";
 import { fieldsOf, usesRegex } from "./expressions";
 import { CLOUDFLARE_PLANS, holdsOneRateLimitRule, MANAGED_RULESETS, type ManagedRulesetName, type PlanLimits } from "./plans";
@@ -213,37 +214,13 @@ function hostnameProblems(hostnames: EdgeHostnames): string[] {
     .map(([role, name]) => `hostnames.${role}: "${name}" is not a fully qualified hostname`);
 }
 
-export function isHostname(name: unknown): name is string {
-  return (
-    typeof name === "string" &&
-    name.length <= 253 &&
-    /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/i.test(name)
-  );
-}
 
+/** Every origin the WAF would compare as a string must be exact and https (the edge serves nothing else). */
 function originProblems(origins: readonly string[]): string[] {
-  try {
-    checkOrigins(origins);
-    return [];
-  } catch (e) {
-    return [(e as Error).message];
-  }
-}
-
-function checkOrigins(origins: readonly string[]): string[] {
-  if (origins.length === 0) throw new Error("allowedOrigins: at least one origin is needed, or no browser could open the WebSocket");
-  return origins.map((origin) => {
-    let parsed: URL;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      throw new Error(`allowedOrigins: "${origin}" is not an origin (expected https://host[:port])`);
-    }
-    if (parsed.protocol !== "https:") throw new Error(`allowedOrigins: "${origin}" must use https (the edge serves HTTPS only)`);
-    if (parsed.origin !== origin) {
-      throw new Error(`allowedOrigins: "${origin}" is not an exact origin (expected ${parsed.origin}: no path, no trailing slash, lower case)`);
-    }
-    return origin;
+  if (origins.length === 0) return ["allowedOrigins: at least one origin is needed, or no browser could open the WebSocket"];
+  return origins.flatMap((origin) => {
+    const problem = originProblem(origin, { loopbackHttp: false });
+    return problem ? [`allowedOrigins: "${origin}" ${problem}`] : [];
   });
 }
 
