@@ -1,4 +1,5 @@
-import { planEdgeRules, type EdgeHostnames, type EdgeRules, type ManagedRulesetName } from "../components/edge";
+import type { ManagedRulesetName } from "@rampart/catalogue";
+import { planEdgeRules, type EdgeHostnames, type EdgeRules } from "../components/edge";
 import { type AwsConfig, CONFIG_NAMESPACE, ConfigError, type ConfigKeyName } from "./config";
 
 /** Public hostnames of a deployment, under its domain. */

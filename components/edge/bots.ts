@@ -1,4 +1,4 @@
-import type { BotProduct } from "./plans";
+import type { BotProduct } from "@rampart/catalogue";
 
 /**
  * Bot protection in the shape the zone's plan accepts (Cloudflare's bot_management API takes a different

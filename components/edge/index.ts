@@ -2,7 +2,6 @@ export * from "./bots";
 export * from "./cloudflare-edge";
 export * from "./dns";
 export * from "./expressions";
-export * from "./plans";
 export * from "./rule-types";
 export * from "./rules";
 export * from "./zone-settings";

@@ -1,5 +1,5 @@
 import type { EdgeHostnames } from "./dns";
-import type { BotProduct, ManagedRulesetName, PlanLimits } from "./plans";
+import type { BotProduct, ManagedRulesetName, PlanLimits } from "@rampart/catalogue";
 
 /** What the edge planner (rules.ts) takes and gives back. */
 

@@ -1,6 +1,6 @@
 import { GATEWAY_PATHS } from "@rampart/catalogue";
 import { literal, literalSet } from "./expressions";
-import { holdsOneRateLimitRule, isCloudflarePlan, MANAGED_RULESETS, type ManagedRulesetName, type PlanLimits, PLAN_LIMITS } from "./plans";
+import { holdsOneRateLimitRule, isCloudflarePlan, MANAGED_RULESETS, type ManagedRulesetName, type PlanLimits, PLAN_LIMITS } from "@rampart/catalogue";
 import type {
   CustomRule,
   EdgeRules,

@@ -1,7 +1,7 @@
 import { isHostname, originProblem } from "@rampart/catalogue";
 import type { EdgeHostnames } from "./dns";
 import { fieldsOf, usesRegex } from "./expressions";
-import { CLOUDFLARE_PLANS, holdsOneRateLimitRule, MANAGED_RULESETS, type ManagedRulesetName, type PlanLimits } from "./plans";
+import { CLOUDFLARE_PLANS, holdsOneRateLimitRule, MANAGED_RULESETS, type ManagedRulesetName, type PlanLimits } from "@rampart/catalogue";
 import {
   CUSTOM_ACTIONS,
   type CustomRule,

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { keyNameProblem } from "./key-names";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, type ConfigKeyName } from "./keys";
 import {
+  CLOUDFLARE_PLANS,
+  DEPLOY_TARGETS,
   cidrContains,
   cidrsOverlap,
   internetWide,
@@ -11,6 +13,7 @@ import {
   pinVerdict,
   versionFloorProblem,
   type Cidr,
+  type CloudflarePlan,
 } from "@rampart/catalogue";
 
 /** Per-service image keys; the values override components/containers/images.ts. */
@@ -24,9 +27,6 @@ export const IMAGE_KEYS = {
 } as const satisfies Record<string, ConfigKeyName>;
 export type ImageOverrides = Partial<Record<keyof typeof IMAGE_KEYS, string>>;
 
-export const TARGETS = ["local", "aws"] as const;
-export const CLOUDFLARE_PLANS = ["free", "pro", "business", "enterprise"] as const;
-export type CloudflarePlan = (typeof CLOUDFLARE_PLANS)[number];
 
 export interface AwsSettings {
   readonly vpcCidr: string;
@@ -156,8 +156,8 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
   }
   const raw = result.data;
 
-  if (!(TARGETS as readonly string[]).includes(raw.target)) {
-    issues.push(`${key("target")}: unknown target "${raw.target}" (expected one of: ${TARGETS.join(", ")})`);
+  if (!(DEPLOY_TARGETS as readonly string[]).includes(raw.target)) {
+    issues.push(`${key("target")}: unknown target "${raw.target}" (expected one of: ${DEPLOY_TARGETS.join(", ")})`);
   }
   if (!(CLOUDFLARE_PLANS as readonly string[]).includes(raw.cloudflarePlan)) {
     issues.push(`${key("cloudflarePlan")}: unknown plan "${raw.cloudflarePlan}" (expected one of: ${CLOUDFLARE_PLANS.join(", ")})`);

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { type CloudflarePlan, PLAN_LIMITS } from "@rampart/catalogue";
 import {
   type CloudflareEdgeArgs,
-  type CloudflarePlan,
   type EdgeRulesInput,
   type ExtraCustomRule,
   type ExtraRateLimitRule,
   fieldsOf,
-  PLAN_LIMITS,
   planEdgeRules,
 } from "../../components/edge";
 import { baseArgs } from "./support/mock-edge";

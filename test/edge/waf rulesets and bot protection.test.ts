@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MANAGED_RULESETS } from "../../components/edge";
+import { MANAGED_RULESETS } from "@rampart/catalogue";
 import { baseArgs, one, renderEdge, reveal, rulesetOf, ZONE_ID, type RuleInputs } from "./support/mock-edge";
 import { refusal, rulesInput } from "./support/planned-rules";
 

@@ -6,3 +6,4 @@ export * from "./images";
 export * from "./secrets";
 export * from "./gateway";
 export * from "./denied-peers";
+export * from "./cloudflare-plans";

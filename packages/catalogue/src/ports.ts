@@ -23,7 +23,8 @@ export type ServiceName =
   | "external";
 
 /** Deploy targets a port exists on. LiveKit's single UDP mux port replaces the 10,000-port range locally. */
-export type Target = "aws" | "local";
+export const DEPLOY_TARGETS = ["local", "aws"] as const;
+export type Target = (typeof DEPLOY_TARGETS)[number];
 
 export interface PortEntry {
   /** Stable identifier, used by components to look a port up. */
@@ -45,7 +46,6 @@ export interface PortEntry {
   readonly dns?: "proxied" | "dns-only";
 }
 
-const ALL: readonly Target[] = ["aws", "local"];
 
 export const PORTS: readonly PortEntry[] = [
   // public: media and TURN must be reachable by any client, they cannot pass through Cloudflare's HTTP proxy.
@@ -80,7 +80,7 @@ export const PORTS: readonly PortEntry[] = [
 /** Ports of a target, with feature-gated ones included only when enabled. */
 export function portsFor(target: Target, features: { adminSsh?: boolean } = {}): PortEntry[] {
   return PORTS.filter(
-    (p) => (p.targets ?? ALL).includes(target) && (p.when !== "adminSsh" || features.adminSsh === true),
+    (p) => (p.targets ?? DEPLOY_TARGETS).includes(target) && (p.when !== "adminSsh" || features.adminSsh === true),
   );
 }
 
