@@ -5,8 +5,8 @@
  * (read-only root, healthcheck, restart policy) apply again, and no other hardening rule is ever lifted.
  */
 import { describe, expect, it } from "vitest";
-import { evaluatePolicies } from "../../policies/check/evaluate";
-import { neverStartedSeed } from "../../policies/rules/containers";
+import { evaluatePolicies } from "@rampart/policies/check/evaluate";
+import { neverStartedSeed } from "@rampart/policies/rules/containers";
 import { container, hardenedContainerInputs } from "./fixtures/build";
 
 const RUNTIME_RULES = ["docker-read-only-root", "docker-healthcheck", "docker-restart-policy"];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { evaluatePolicies, type PlanResource } from "../../policies/check/evaluate";
-import { RULES } from "../../policies/rules";
+import { evaluatePolicies, type PlanResource } from "@rampart/policies/check/evaluate";
+import { RULES } from "@rampart/policies/rules";
 import { container, coturn, edge, elasticsearch, livekit, redis, resource } from "./fixtures/build";
 import { CASES, goodInstance, goodZoneSettings, INSTANCE, proxied, rateLimit, waf } from "./fixtures/cases";
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../policies/check/cli";
+import { main } from "@rampart/policies/check/cli";
 import { CASES } from "./fixtures/cases";
 import { INSECURE_STACK_FILE, insecureStack } from "./fixtures/insecure-stack";
 

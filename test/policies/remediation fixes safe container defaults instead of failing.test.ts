@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evaluatePolicies } from "../../policies/check/evaluate";
+import { evaluatePolicies } from "@rampart/policies/check/evaluate";
 import { container } from "./fixtures/build";
 
 const REMEDIATE = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evaluatePolicies, type PlanResource } from "../../policies/check/evaluate";
+import { evaluatePolicies, type PlanResource } from "@rampart/policies/check/evaluate";
 import { resource } from "./fixtures/build";
 
 const WORLD = "security-group-no-world-admin-or-internal-ports";

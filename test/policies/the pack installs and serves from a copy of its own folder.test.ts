@@ -4,14 +4,10 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
 import { promisify } from "node:util";
-import * as grpc from "@grpc/grpc-js";
-import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import * as analyzerRpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
-import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { evaluatePolicies, type PlanResource } from "../../policies/check/evaluate";
-import { RULES } from "../../policies/rules";
+import { evaluatePolicies } from "@rampart/policies/check/evaluate";
+import { RULES } from "@rampart/policies/rules";
+import { analyzer, connectToPack, type ServedPack } from "../support/policy-analyzer";
 import { resource } from "./fixtures/build";
 
 /**
@@ -47,31 +43,7 @@ let packStdout = "";
 let entries: string[] = [];
 let installed: string;
 let pack: ChildProcess | undefined;
-type Client = grpc.Client & {
-  getAnalyzerInfo: (req: Empty, cb: (err: Error | null, res: analyzer.AnalyzerInfo) => void) => void;
-  analyze: (req: analyzer.AnalyzeRequest, cb: (err: Error | null, res: analyzer.AnalyzeResponse) => void) => void;
-};
-let client: Client | undefined;
-
-function info(): Promise<analyzer.AnalyzerInfo> {
-  return new Promise((res, rej) => client!.getAnalyzerInfo(new Empty(), (err, r) => (err ? rej(err) : res(r))));
-}
-
-function analyze(r: PlanResource): Promise<{ policy: string; message: string; level: analyzer.EnforcementLevel }[]> {
-  const req = new analyzer.AnalyzeRequest();
-  req.setType(r.type);
-  req.setUrn(r.urn);
-  req.setName(r.name);
-  req.setProperties(Struct.fromJavaScript(r.inputs as Record<string, never>));
-  const opts = new analyzer.AnalyzerResourceOptions();
-  opts.setCustomtimeouts(new analyzer.AnalyzerResourceOptions.CustomTimeouts());
-  req.setOptions(opts);
-  return new Promise((res, rej) =>
-    client!.analyze(req, (err, out) =>
-      err ? rej(err) : res(out.getDiagnosticsList().map((d) => ({ policy: d.getPolicyname(), message: d.getMessage(), level: d.getEnforcementlevel() }))),
-    ),
-  );
-}
+let served: ServedPack | undefined;
 
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const redisRule = (cidrIpv4: string) => resource(INGRESS, { securityGroupId: "sg-1", description: "redis", cidrIpv4, ipProtocol: "tcp", fromPort: 6379, toPort: 6379 });
@@ -100,30 +72,11 @@ describe("the policy pack as `pulumi policy publish` ships it", { timeout: 60_00
     const env = cleanEnv({ TS_NODE_CACHE_DIRECTORY: join(work, "ts-node-cache") });
     const child = spawn(process.execPath, [runner, "127.0.0.1:1", "."], { cwd: installed, env, stdio: ["ignore", "pipe", "pipe"] });
     pack = child;
-    const port = await new Promise<string>((resolvePort, reject) => {
-      let stdout = "";
-      let stderr = "";
-      const timer = setTimeout(() => reject(new Error(`the installed pack printed no port within 120 s:\n${stderr}`)), 120_000);
-      child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.stdout!.on("data", (d: Buffer) => {
-        stdout += d.toString();
-        const m = /^(\d+)\s*$/m.exec(stdout);
-        if (m) {
-          clearTimeout(timer);
-          resolvePort(m[1]!);
-        }
-      });
-      child.on("exit", (code) => {
-        clearTimeout(timer);
-        reject(new Error(`the installed pack exited ${code} before serving:\n${stderr}${stdout}`));
-      });
-    });
-    const ClientCtor = analyzerRpc.AnalyzerClient as unknown as new (addr: string, creds: grpc.ChannelCredentials) => Client;
-    client = new ClientCtor(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    served = await connectToPack(child, "the installed pack", 120_000);
   }, 300_000);
 
   afterAll(() => {
-    client?.close();
+    served?.close();
     if (pack?.exitCode === null) pack.kill();
     if (work) rmSync(work, { recursive: true, force: true });
   });
@@ -163,27 +116,27 @@ describe("the policy pack as `pulumi policy publish` ships it", { timeout: 60_00
   });
 
   it("GetAnalyzerInfo names the pack, its version and every rule of policies/rules", async () => {
-    const i = await info();
+    const i = await served!.info();
     expect(i.getName()).toBe("rampart");
     expect(i.getVersion()).toBe(PACKAGE.version);
-    const served = i.getPoliciesList().map((p) => p.getName()).sort();
-    expect(served).toHaveLength(RULES.length);
-    expect(served).toEqual(RULES.map((r) => r.name).sort());
+    const names = i.getPoliciesList().map((p) => p.getName()).sort();
+    expect(names).toHaveLength(RULES.length);
+    expect(names).toEqual(RULES.map((r) => r.name).sort());
   });
 
   it("Analyze refuses Redis open to 0.0.0.0/0, as the offline evaluator does", async () => {
     const r = redisRule("0.0.0.0/0");
-    const served = await analyze(r);
-    const world = served.filter((d) => d.policy === "security-group-no-world-admin-or-internal-ports");
+    const diagnostics = await served!.analyze(r);
+    const world = diagnostics.filter((d) => d.policy === "security-group-no-world-admin-or-internal-ports");
     expect(world).toHaveLength(1);
     expect(world[0]!.message).toMatch(/6379\/tcp Redis/);
     expect(world[0]!.level).toBe(analyzer.EnforcementLevel.MANDATORY);
     const offline = evaluatePolicies([r]).violations.filter((v) => v.level !== "remediate").map((v) => v.policy);
-    expect(served.map((d) => d.policy).sort()).toEqual(offline.sort());
+    expect(diagnostics.map((d) => d.policy).sort()).toEqual(offline.sort());
   });
 
   it("Analyze accepts the same rule from a private range", async () => {
-    expect(await analyze(redisRule("10.0.0.0/16"))).toEqual([]);
+    expect(await served!.analyze(redisRule("10.0.0.0/16"))).toEqual([]);
   });
 });
 

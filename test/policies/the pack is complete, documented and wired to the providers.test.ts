@@ -4,9 +4,9 @@ import * as docker from "@pulumi/docker";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { evaluatePolicies } from "../../policies/check/evaluate";
-import { RULES } from "../../policies/rules";
-import { T } from "../../policies/rules/types";
+import { evaluatePolicies } from "@rampart/policies/check/evaluate";
+import { RULES } from "@rampart/policies/rules";
+import { T } from "@rampart/policies/rules/types";
 import { container, resource } from "./fixtures/build";
 
 describe("rule metadata", () => {

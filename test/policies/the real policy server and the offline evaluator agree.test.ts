@@ -1,12 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import * as grpc from "@grpc/grpc-js";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import * as analyzerRpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
-import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { evaluatePolicies, type PlanResource } from "../../policies/check/evaluate";
-import { RULES } from "../../policies/rules";
+import { evaluatePolicies, type PlanResource } from "@rampart/policies/check/evaluate";
+import { RULES } from "@rampart/policies/rules";
+import { connectToPack, type ServedPack } from "../support/policy-analyzer";
 import { container, coturn, resource } from "./fixtures/build";
 
 /**
@@ -16,46 +13,20 @@ import { container, coturn, resource } from "./fixtures/build";
  */
 const ROOT = join(__dirname, "../..");
 let pack: ChildProcess;
-let client: grpc.Client & { analyze: (req: analyzer.AnalyzeRequest, cb: (err: Error | null, res: analyzer.AnalyzeResponse) => void) => void };
+let served: ServedPack;
 
 beforeAll(async () => {
   pack = spawn(join(ROOT, "node_modules/.bin/tsx"), ["policies/index.ts"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  const port = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`policy pack did not start: ${err}`)), 50_000);
-    pack.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-    pack.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /^(\d+)\s*$/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    pack.on("exit", (code) => reject(new Error(`policy pack exited ${code}: ${err}`)));
-  });
-  const Client = analyzerRpc.AnalyzerClient as unknown as new (addr: string, creds: grpc.ChannelCredentials) => typeof client;
-  client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  served = await connectToPack(pack, "the policy pack", 50_000);
 }, 60_000);
 
 afterAll(() => {
-  client?.close();
+  served?.close();
   if (pack?.pid) process.kill(pack.pid);
 });
 
-function analyze(r: PlanResource): Promise<{ policy: string; message: string }[]> {
-  const req = new analyzer.AnalyzeRequest();
-  req.setType(r.type);
-  req.setUrn(r.urn);
-  req.setName(r.name);
-  req.setProperties(Struct.fromJavaScript(r.inputs as Record<string, never>));
-  const opts = new analyzer.AnalyzerResourceOptions();
-  opts.setCustomtimeouts(new analyzer.AnalyzerResourceOptions.CustomTimeouts());
-  req.setOptions(opts);
-  return new Promise((resolve, reject) =>
-    client.analyze(req, (err, res) => (err ? reject(err) : resolve(res.getDiagnosticsList().map((d) => ({ policy: d.getPolicyname(), message: withoutDescription(d.getPolicyname(), d.getMessage()) }))))),
-  );
+async function analyze(r: PlanResource): Promise<{ policy: string; message: string }[]> {
+  return (await served.analyze(r)).map((d) => ({ policy: d.policy, message: withoutDescription(d.policy, d.message) }));
 }
 
 /** The policy server prefixes each message with the policy's description and a newline. */

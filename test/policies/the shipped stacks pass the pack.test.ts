@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { evaluatePolicies, type PlanResource } from "../../policies/check/evaluate";
+import { evaluatePolicies, type PlanResource } from "@rampart/policies/check/evaluate";
 
 const ROOT = join(__dirname, "../..");
 const TSX = join(ROOT, "node_modules/.bin/tsx");
