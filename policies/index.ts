@@ -1,4 +1,5 @@
 import { PolicyPack, type Policy, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
+import { PACK_DESCRIPTION, PACK_NAME } from "./pack";
 import { RULES } from "./rules";
 import { anchorText, type Rule } from "./rules/rule";
 
@@ -31,8 +32,8 @@ function toPolicy(rule: Rule): ResourceValidationPolicy | StackValidationPolicy 
   };
 }
 
-new PolicyPack("rampart", {
-  description: "Rampart: rejects insecure AWS security groups, EC2/EBS, Docker containers, Cloudflare zones and service configurations.",
+new PolicyPack(PACK_NAME, {
+  description: PACK_DESCRIPTION,
   enforcementLevel: "mandatory",
   policies: RULES.map(toPolicy),
 });

@@ -1,13 +1,16 @@
 /**
  * Gateway configuration from environment variables (docs/gateway-protocol.md), validated once at start-up.
  *
- * Every secret may instead come from a file (`<NAME>_FILE`), so containers never carry secrets as
- * environment values. Errors name the offending variable and never echo its value.
+ * VARIABLES is the one table of them: `loadConfig` parses with it and `npm start -w gateway -- --help`
+ * prints it. Every secret may instead come from a file (`<NAME>_FILE`), so containers never carry secrets
+ * as environment values. Validation goes on past a bad value, so one run reports every problem; each
+ * message names its variable and how to fix it, and never echoes a secret.
  */
 import { readFileSync } from "node:fs";
 import { BlockList, isIP } from "node:net";
 import { createPublicKey, type KeyObject } from "node:crypto";
-import { originProblem } from "@rampart/catalogue";
+import { originProblem, port, SECRET_MASK, secretValueKind } from "@rampart/catalogue";
+import { pino } from "pino";
 import { z } from "zod";
 
 export type JwtAlgorithm = "HS256" | "RS256" | "ES256" | "EdDSA";
@@ -80,236 +83,413 @@ export interface GatewayConfig {
   readonly anomaly: AnomalyConfig;
   /** How long shutdown waits for clients to acknowledge the 1001 close before terminating them. */
   readonly drainMs: number;
+  /** pino level of the gateway's log. */
+  readonly logLevel: string;
 }
 
+/** Every problem of one configuration, one message each (`message` holds them one per line). */
 export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(problems.join("\n"));
     this.name = "ConfigError";
+    this.problems = problems;
   }
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const MIN_SECRET_BYTES = 32;
+export const MIN_SECRET_BYTES = 32;
 
-/** Value of `name`, or of the file named by `${name}_FILE` (one trailing newline stripped). */
-function secretValue(env: Env, name: string): string | undefined {
+interface VariableBase {
+  readonly meaning: string;
+  /** May come from the file named by `<NAME>_FILE` instead. */
+  readonly secret?: true;
+}
+interface IntegerVariable extends VariableBase {
+  readonly kind: "integer";
+  readonly fallback: number;
+  readonly min: number;
+  readonly max: number;
+}
+interface HostVariable extends VariableBase {
+  readonly kind: "host";
+  readonly fallback: string;
+}
+interface RuleVariable extends VariableBase {
+  readonly kind: "rule";
+  readonly fallback: AnomalyRule;
+}
+interface ChoiceVariable extends VariableBase {
+  readonly kind: "choice";
+  readonly fallback: string;
+  readonly choices: readonly string[];
+}
+/** Parsed by its own function below; `shown` is what `--help` prints as its default. */
+interface TextVariable extends VariableBase {
+  readonly kind: "text";
+  readonly shown?: string;
+}
+type Variable = IntegerVariable | HostVariable | RuleVariable | ChoiceVariable | TextVariable;
+
+const integer = (fallback: number, min: number, max: number, meaning: string): IntegerVariable => ({ kind: "integer", fallback, min, max, meaning });
+const host = (fallback: string, meaning: string): HostVariable => ({ kind: "host", fallback, meaning });
+const rule = (threshold: number, windowSeconds: number, meaning: string): RuleVariable => ({ kind: "rule", fallback: { threshold, windowSeconds }, meaning });
+const text = (meaning: string, shown?: string): TextVariable => ({ kind: "text", meaning, ...(shown ? { shown } : {}) });
+const secret = (meaning: string, shown?: string): TextVariable & { readonly secret: true } => ({ ...text(meaning, shown), secret: true });
+
+/** Every variable the gateway reads, in the order `--help` lists them and problems are reported. */
+export const VARIABLES = {
+  GATEWAY_HOST: host("127.0.0.1", "address of the WebSocket, device API, /healthz and /readyz (an IP, or localhost)"),
+  GATEWAY_PORT: integer(port("gateway-http").from, 0, 65_535, "their port"),
+  METRICS_HOST: host("127.0.0.1", "address of GET /metrics"),
+  METRICS_PORT: integer(port("gateway-metrics").from, 0, 65_535, "its port"),
+  ALLOWED_ORIGINS: text("comma-separated exact origins, e.g. https://app.example.com (http: only for localhost)", "required"),
+  JWT_SECRET: secret(`HS256 secret, at least ${MIN_SECRET_BYTES} bytes`, "required unless JWT_PUBLIC_KEY"),
+  JWT_PUBLIC_KEY: secret("PEM public key: RSA >= 2048 bits (RS256), P-256 (ES256) or Ed25519 (EdDSA)"),
+  JWT_ISSUER: text("iss every token must carry"),
+  JWT_AUDIENCE: text("aud every token must carry"),
+  REDIS_URL: secret("redis:// or rediss:// URL of the shared state; without it, memory only"),
+  REDIS_PASSWORD: secret("added to REDIS_URL, which must then carry none"),
+  TRUSTED_PROXIES: text("comma-separated CIDRs whose CF-Connecting-IP / X-Forwarded-For are believed; no /0"),
+  LIVEKIT_URL: text("LiveKit URL, ws(s):// or http(s)://; LIVEKIT_* all three or none"),
+  LIVEKIT_API_KEY: text("LiveKit API key"),
+  LIVEKIT_API_SECRET: secret(`LiveKit API secret, at least ${MIN_SECRET_BYTES} characters`),
+  TURN_SECRET: secret(`TURN REST secret (coturn static-auth-secret), at least ${MIN_SECRET_BYTES} characters`),
+  TURN_URIS: text("comma-separated turn:, turns: or stun: URIs; set with TURN_SECRET"),
+  TURN_TTL_SECONDS: integer(3600, 60, 86_400, "lifetime of TURN credentials"),
+  DEVICES_FILE: text("device registry (JSON); no device is accepted without it"),
+  AUTH_TIMEOUT_MS: integer(5000, 100, 60_000, "time allowed for the first frame"),
+  MAX_MESSAGE_BYTES: integer(16_384, 256, 1_048_576, "largest WebSocket frame"),
+  MSG_PER_MINUTE: integer(60, 1, 1_000_000, "frames per user per minute"),
+  MAX_CONN_PER_IP: integer(10, 1, 1_000_000, "concurrent connections per client address"),
+  MAX_CONN_PER_USER: integer(5, 1, 1_000_000, "concurrent connections per user"),
+  HEARTBEAT_MS: integer(25_000, 100, 600_000, "ping interval"),
+  MAX_BUFFERED_BYTES: integer(1_048_576, 16_384, 268_435_456, "send buffer above which a client counts as slow"),
+  SLOW_CONSUMER_MS: integer(10_000, 100, 600_000, "how long a client may stay above it before it is disconnected"),
+  MAX_ROOMS_PER_CONNECTION: integer(20, 1, 1000, "rooms one connection may be in"),
+  DEVICE_PER_MINUTE: integer(300, 1, 10_000_000, "requests per device per minute"),
+  DEVICE_PER_HOUR: integer(10_000, 1, 10_000_000, "requests per device per hour"),
+  DEVICE_PER_DAY: integer(100_000, 1, 100_000_000, "requests per device per day"),
+  ANOMALY_RAPID_RECONNECT: rule(10, 60, "upgrades per IP per window"),
+  ANOMALY_FAILED_AUTH: rule(5, 300, "auth and device signature failures per IP per window"),
+  ANOMALY_ROOM_HOPPING: rule(20, 60, "joins per user per window"),
+  ANOMALY_BULK_MESSAGES: rule(100, 60, "room messages per user or device per window"),
+  ANOMALY_BLOCK_SECONDS: integer(900, 1, 604_800, "how long an offender stays blocked"),
+  DRAIN_MS: integer(5000, 0, 120_000, "how long shutdown waits after the 1001 close"),
+  LOG_LEVEL: { kind: "choice", fallback: "info", choices: [...Object.keys(pino.levels.values), "silent"], meaning: "pino log level" },
+} as const satisfies Record<string, Variable>;
+
+type Variables = typeof VARIABLES;
+type VariableName = keyof Variables;
+type NameOf<K extends Variable["kind"]> = { [N in VariableName]: Variables[N]["kind"] extends K ? N : never }[VariableName];
+type SecretName = { [N in VariableName]: Variables[N] extends { secret: true } ? N : never }[VariableName];
+
+function shownDefault(variable: Variable): string {
+  switch (variable.kind) {
+    case "integer":
+    case "host":
+    case "choice":
+      return String(variable.fallback);
+    case "rule":
+      return `${variable.fallback.threshold}/${variable.fallback.windowSeconds}`;
+    case "text":
+      return variable.shown ?? "-";
+  }
+}
+
+function shownMeaning(variable: Variable): string {
+  if (variable.kind === "integer") return `${variable.meaning} (${variable.min}-${variable.max})`;
+  if (variable.kind === "rule") return `${variable.meaning} (<count>/<seconds>)`;
+  if (variable.kind === "choice") return `${variable.meaning} (${variable.choices.join(", ")})`;
+  return variable.meaning;
+}
+
+/** The table for `--help`: name (`NAME[_FILE]` for secrets), default, meaning. */
+export function variableRows(): string[][] {
+  return Object.entries(VARIABLES).map(([name, variable]: [string, Variable]) => [
+    variable.secret ? `${name}[_FILE]` : name,
+    shownDefault(variable),
+    shownMeaning(variable),
+  ]);
+}
+
+/** A value quoted for a message, or the secret mask when it looks like a credential whatever its variable. */
+function quoted(value: string): string {
+  return secretValueKind(value) ? SECRET_MASK : JSON.stringify(value);
+}
+
+/** A secret from `name`, or the file named by `${name}_FILE` (one trailing newline stripped). */
+export type SecretRead = { readonly value: string | undefined } | { readonly problem: string };
+
+export function readSecret(env: Env, name: string): SecretRead {
   const direct = env[name];
   const file = env[`${name}_FILE`];
   if (direct !== undefined && direct !== "" && file) {
-    throw new ConfigError(`${name} and ${name}_FILE are both set: set only one`);
+    return { problem: `${name} and ${name}_FILE are both set: set only one` };
   }
   if (file) {
     try {
-      return readFileSync(file, "utf8").replace(/\r?\n$/, "");
+      return { value: readFileSync(file, "utf8").replace(/\r?\n$/, "") };
     } catch (err) {
-      throw new ConfigError(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+      const code = (err as NodeJS.ErrnoException).code ?? "error";
+      return { problem: `${name}_FILE: cannot read ${file} (${code}): point it at a file the gateway's user can read` };
     }
   }
-  return direct === "" ? undefined : direct;
+  return { value: direct === "" ? undefined : direct };
 }
 
-function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const parsed = z.coerce.number().int().min(min).max(max).safeParse(raw.trim());
-  if (!parsed.success || !/^\d+$/.test(raw.trim())) {
-    throw new ConfigError(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+/** Reads variables from the table, collecting a message for every problem instead of stopping at the first. */
+class Reader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  report(message: string): undefined {
+    this.problems.push(message);
+    return undefined;
   }
-  return parsed.data;
-}
 
-function hostVar(env: Env, name: string, fallback: string): string {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  if (isIP(raw) === 0 && raw !== "localhost") {
-    throw new ConfigError(`${name} must be an IP address to listen on (got "${raw}")`);
+  /** The value, undefined when unset or empty. */
+  raw(name: VariableName): string | undefined {
+    return this.env[name] || undefined;
   }
-  return raw;
+
+  list(name: VariableName): string[] {
+    return (this.env[name] ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
+  }
+
+  /** The secret, undefined when unset, null when set but unusable (already reported). */
+  secret(name: SecretName): string | undefined | null {
+    const read = readSecret(this.env, name);
+    if ("problem" in read) return this.report(read.problem) ?? null;
+    return read.value;
+  }
+
+  integer(name: NameOf<"integer">): number {
+    const { fallback, min, max } = VARIABLES[name];
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    const parsed = z.coerce.number().int().min(min).max(max).safeParse(raw.trim());
+    if (!parsed.success || !/^\d+$/.test(raw.trim())) {
+      return this.report(`${name} must be an integer between ${min} and ${max} (got ${quoted(raw)})`) ?? fallback;
+    }
+    return parsed.data;
+  }
+
+  host(name: NameOf<"host">): string {
+    const raw = this.raw(name);
+    if (raw === undefined) return VARIABLES[name].fallback;
+    if (isIP(raw) === 0 && raw !== "localhost") {
+      return this.report(`${name} must be an IP address to listen on, or localhost (got ${quoted(raw)})`) ?? VARIABLES[name].fallback;
+    }
+    return raw;
+  }
+
+  rule(name: NameOf<"rule">): AnomalyRule {
+    const raw = this.raw(name);
+    if (raw === undefined) return VARIABLES[name].fallback;
+    const match = /^(\d+)\/(\d+)$/.exec(raw.trim());
+    const threshold = Number(match?.[1]);
+    const windowSeconds = Number(match?.[2]);
+    if (!match || threshold < 1 || windowSeconds < 1 || windowSeconds > 86_400) {
+      const problem = `${name} must be "<count>/<seconds>", e.g. "10/60", with a count of at least 1 and 1-86400 seconds (got ${quoted(raw)})`;
+      return this.report(problem) ?? VARIABLES[name].fallback;
+    }
+    return { threshold, windowSeconds };
+  }
+
+  choice(name: NameOf<"choice">): string {
+    const { fallback, choices } = VARIABLES[name];
+    const raw = this.raw(name)?.trim();
+    if (raw === undefined) return fallback;
+    if (!choices.includes(raw)) return this.report(`${name} must be one of ${choices.join(", ")} (got ${quoted(raw)})`) ?? fallback;
+    return raw;
+  }
 }
 
-function listVar(env: Env, name: string): string[] {
-  return (env[name] ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-}
-
-function parseOrigins(env: Env): Set<string> {
-  const origins = listVar(env, "ALLOWED_ORIGINS");
+function parseOrigins(read: Reader): Set<string> {
+  const origins = read.list("ALLOWED_ORIGINS");
   if (origins.length === 0) {
-    throw new ConfigError("ALLOWED_ORIGINS is required: a comma-separated list of exact origins such as https://app.example.com");
+    read.report("ALLOWED_ORIGINS is required: a comma-separated list of exact origins such as https://app.example.com");
   }
   for (const origin of origins) {
     const problem = originProblem(origin, { loopbackHttp: true });
-    if (problem) throw new ConfigError(`ALLOWED_ORIGINS: "${origin}" ${problem}`);
+    if (problem) read.report(`ALLOWED_ORIGINS: ${quoted(origin)} ${problem}`);
   }
   return new Set(origins);
 }
 
-function parseJwtKey(env: Env): JwtKeyConfig {
-  const secret = secretValue(env, "JWT_SECRET");
-  const publicKey = secretValue(env, "JWT_PUBLIC_KEY");
+function publicKeyConfig(read: Reader, pem: string): JwtKeyConfig | undefined {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch {
+    return read.report("JWT_PUBLIC_KEY is not a PEM public key: expected -----BEGIN PUBLIC KEY----- (RSA, P-256 or Ed25519)");
+  }
+  const type = key.asymmetricKeyType;
+  if (type === "rsa") {
+    if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) return read.report("JWT_PUBLIC_KEY: RSA keys must be at least 2048 bits");
+    return { algorithm: "RS256", key };
+  }
+  if (type === "ec") {
+    if (key.asymmetricKeyDetails?.namedCurve !== "prime256v1") return read.report("JWT_PUBLIC_KEY: EC keys must use P-256 (ES256)");
+    return { algorithm: "ES256", key };
+  }
+  if (type === "ed25519") return { algorithm: "EdDSA", key };
+  return read.report(`JWT_PUBLIC_KEY: unsupported key type "${type ?? "unknown"}" (use RSA, P-256 or Ed25519)`);
+}
+
+/** The token key; undefined only when a problem was reported. */
+function parseJwtKey(read: Reader): JwtKeyConfig | undefined {
+  const secret = read.secret("JWT_SECRET");
+  const publicKey = read.secret("JWT_PUBLIC_KEY");
+  if (secret === null || publicKey === null) return undefined;
   if (secret !== undefined && publicKey !== undefined) {
-    throw new ConfigError("JWT_SECRET and JWT_PUBLIC_KEY are both set: choose one key type, never both (key confusion)");
+    return read.report("JWT_SECRET and JWT_PUBLIC_KEY are both set: choose one key type, never both (key confusion)");
   }
-  if (publicKey !== undefined) {
-    let key: KeyObject;
-    try {
-      key = createPublicKey(publicKey);
-    } catch {
-      throw new ConfigError("JWT_PUBLIC_KEY is not a PEM public key");
-    }
-    const type = key.asymmetricKeyType;
-    if (type === "rsa") {
-      if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw new ConfigError("JWT_PUBLIC_KEY: RSA keys must be at least 2048 bits");
-      return { algorithm: "RS256", key };
-    }
-    if (type === "ec") {
-      if (key.asymmetricKeyDetails?.namedCurve !== "prime256v1") throw new ConfigError("JWT_PUBLIC_KEY: EC keys must use P-256 (ES256)");
-      return { algorithm: "ES256", key };
-    }
-    if (type === "ed25519") return { algorithm: "EdDSA", key };
-    throw new ConfigError(`JWT_PUBLIC_KEY: unsupported key type "${type ?? "unknown"}" (use RSA, P-256 or Ed25519)`);
-  }
+  if (publicKey !== undefined) return publicKeyConfig(read, publicKey);
   if (secret === undefined) {
-    throw new ConfigError("JWT_SECRET is required (HS256, at least 32 bytes), or JWT_PUBLIC_KEY for RS256/ES256/EdDSA");
+    return read.report("JWT_SECRET is required (HS256, at least 32 bytes, e.g. openssl rand -base64 48), or JWT_PUBLIC_KEY for RS256/ES256/EdDSA");
   }
   const bytes = new TextEncoder().encode(secret);
   if (bytes.length < MIN_SECRET_BYTES) {
-    throw new ConfigError(`JWT_SECRET is too weak: ${bytes.length} bytes, at least ${MIN_SECRET_BYTES} required (e.g. openssl rand -base64 48)`);
+    return read.report(`JWT_SECRET is too weak: ${bytes.length} bytes, at least ${MIN_SECRET_BYTES} required (e.g. openssl rand -base64 48)`);
   }
   return { algorithm: "HS256", key: bytes };
 }
 
-function parseTrustedProxies(env: Env): { list: BlockList; cidrs: string[] } {
+function parseTrustedProxies(read: Reader): { list: BlockList; cidrs: string[] } {
   const list = new BlockList();
-  const cidrs = listVar(env, "TRUSTED_PROXIES");
+  const cidrs = read.list("TRUSTED_PROXIES");
   for (const cidr of cidrs) {
     const [address, prefixText] = cidr.split("/");
     const family = isIP(address ?? "");
     const prefix = prefixText === undefined ? (family === 6 ? 128 : 32) : Number(prefixText);
     const maxPrefix = family === 6 ? 128 : 32;
     if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > maxPrefix) {
-      throw new ConfigError(`TRUSTED_PROXIES: "${cidr}" is not an IPv4 or IPv6 CIDR`);
+      read.report(`TRUSTED_PROXIES: ${quoted(cidr)} is not an IPv4 or IPv6 CIDR (e.g. 10.0.0.5/32 or 2001:db8::/64)`);
+    } else if (prefix === 0) {
+      read.report(`TRUSTED_PROXIES: ${quoted(cidr)} would trust every address: list only your proxies' own addresses`);
+    } else {
+      list.addSubnet(address!, prefix, family === 6 ? "ipv6" : "ipv4");
     }
-    if (prefix === 0) throw new ConfigError(`TRUSTED_PROXIES: "${cidr}" would trust every address`);
-    list.addSubnet(address!, prefix, family === 6 ? "ipv6" : "ipv4");
   }
   return { list, cidrs };
 }
 
-function parseLiveKit(env: Env): LiveKitConfig | undefined {
-  const url = env.LIVEKIT_URL || undefined;
-  const apiKey = env.LIVEKIT_API_KEY || undefined;
-  const apiSecret = secretValue(env, "LIVEKIT_API_SECRET");
-  if (url === undefined && apiKey === undefined && apiSecret === undefined) return undefined;
+function parseLiveKit(read: Reader): LiveKitConfig | undefined {
+  const url = read.raw("LIVEKIT_URL");
+  const apiKey = read.raw("LIVEKIT_API_KEY");
+  const apiSecret = read.secret("LIVEKIT_API_SECRET");
+  if (apiSecret === null || (url === undefined && apiKey === undefined && apiSecret === undefined)) return undefined;
   if (url === undefined || apiKey === undefined || apiSecret === undefined) {
     const missing = [["LIVEKIT_URL", url], ["LIVEKIT_API_KEY", apiKey], ["LIVEKIT_API_SECRET", apiSecret]]
       .filter(([, v]) => v === undefined)
       .map(([n]) => n);
-    throw new ConfigError(`LiveKit is partly configured: ${missing.join(", ")} missing`);
+    return read.report(`LiveKit is partly configured: ${missing.join(", ")} missing (set all three LIVEKIT_* variables, or none)`);
   }
-  if (!/^(wss?|https?):\/\//.test(url)) throw new ConfigError("LIVEKIT_URL must be a ws://, wss://, http:// or https:// URL");
-  if (apiSecret.length < MIN_SECRET_BYTES) throw new ConfigError(`LIVEKIT_API_SECRET is too weak: at least ${MIN_SECRET_BYTES} characters required`);
+  if (!/^(wss?|https?):\/\//.test(url)) read.report("LIVEKIT_URL must be a ws://, wss://, http:// or https:// URL");
+  if (apiSecret.length < MIN_SECRET_BYTES) read.report(`LIVEKIT_API_SECRET is too weak: at least ${MIN_SECRET_BYTES} characters required`);
   return { url, apiKey, apiSecret };
 }
 
-function parseTurn(env: Env): TurnConfig | undefined {
-  const secret = secretValue(env, "TURN_SECRET");
-  const uris = listVar(env, "TURN_URIS");
-  const ttlSeconds = intVar(env, "TURN_TTL_SECONDS", 3600, 60, 86_400);
-  if (secret === undefined && uris.length === 0) return undefined;
-  if (secret === undefined) throw new ConfigError("TURN_URIS is set but TURN_SECRET is missing");
-  if (uris.length === 0) throw new ConfigError("TURN_SECRET is set but TURN_URIS is empty");
-  if (secret.length < MIN_SECRET_BYTES) throw new ConfigError(`TURN_SECRET is too weak: at least ${MIN_SECRET_BYTES} characters required`);
+function parseTurn(read: Reader): TurnConfig | undefined {
+  const secret = read.secret("TURN_SECRET");
+  const uris = read.list("TURN_URIS");
+  const ttlSeconds = read.integer("TURN_TTL_SECONDS");
+  if (secret === null || (secret === undefined && uris.length === 0)) return undefined;
+  if (secret === undefined) return read.report("TURN_URIS is set but TURN_SECRET is missing: set TURN_SECRET (or TURN_SECRET_FILE), or unset TURN_URIS");
+  if (uris.length === 0) read.report("TURN_SECRET is set but TURN_URIS is empty: list the TURN server's URIs, e.g. turn:turn.example.com:3478");
+  if (secret.length < MIN_SECRET_BYTES) read.report(`TURN_SECRET is too weak: at least ${MIN_SECRET_BYTES} characters required`);
   for (const uri of uris) {
-    if (!/^(turns?|stun):[^\s]+$/.test(uri)) throw new ConfigError(`TURN_URIS: "${uri}" is not a turn:, turns: or stun: URI`);
+    if (!/^(turns?|stun):[^\s]+$/.test(uri)) read.report(`TURN_URIS: ${quoted(uri)} is not a turn:, turns: or stun: URI (e.g. turn:turn.example.com:3478)`);
   }
   return { secret, uris, ttlSeconds };
 }
 
-function parseRedisUrl(env: Env): string | undefined {
-  const url = secretValue(env, "REDIS_URL");
-  const password = secretValue(env, "REDIS_PASSWORD");
+function parseRedisUrl(read: Reader): string | undefined {
+  const url = read.secret("REDIS_URL");
+  const password = read.secret("REDIS_PASSWORD");
+  if (url === null || password === null) return undefined;
   if (url === undefined) {
-    if (password !== undefined) throw new ConfigError("REDIS_PASSWORD is set but REDIS_URL is missing");
+    if (password !== undefined) read.report("REDIS_PASSWORD is set but REDIS_URL is missing: set REDIS_URL, or unset REDIS_PASSWORD");
     return undefined;
   }
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError("REDIS_URL is not a URL (redis://user@host:port or rediss://...)");
+    return read.report("REDIS_URL is not a URL (redis://user@host:port or rediss://...)");
   }
-  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") throw new ConfigError("REDIS_URL must start with redis:// or rediss://");
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") read.report("REDIS_URL must start with redis:// or rediss://");
   if (password !== undefined) {
-    if (parsed.password) throw new ConfigError("REDIS_URL already carries a password: drop it or REDIS_PASSWORD");
+    if (parsed.password) read.report("REDIS_URL already carries a password: drop it or REDIS_PASSWORD");
     parsed.password = encodeURIComponent(password);
   }
   return parsed.toString();
 }
 
-function anomalyRule(env: Env, name: string, fallback: AnomalyRule): AnomalyRule {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const match = /^(\d+)\/(\d+)$/.exec(raw.trim());
-  const threshold = Number(match?.[1]);
-  const windowSeconds = Number(match?.[2]);
-  if (!match || threshold < 1 || windowSeconds < 1 || windowSeconds > 86_400) {
-    throw new ConfigError(`${name} must be "<count>/<seconds>", e.g. "10/60" (got "${raw}")`);
-  }
-  return { threshold, windowSeconds };
-}
-
-function devicesFile(env: Env): string | undefined {
-  return env.DEVICES_FILE || undefined;
-}
-
-/** Parse and validate the gateway configuration. Throws ConfigError naming the variable at fault. */
+/**
+ * Parse and validate the gateway configuration. Throws one ConfigError listing every problem, each
+ * naming its variable.
+ */
 export function loadConfig(env: Env = process.env): GatewayConfig {
-  const proxies = parseTrustedProxies(env);
-  const jwtIssuer = env.JWT_ISSUER || undefined;
-  const jwtAudience = env.JWT_AUDIENCE || undefined;
-  return {
-    host: hostVar(env, "GATEWAY_HOST", "127.0.0.1"),
-    port: intVar(env, "GATEWAY_PORT", 8080, 0, 65_535),
-    metricsHost: hostVar(env, "METRICS_HOST", "127.0.0.1"),
-    metricsPort: intVar(env, "METRICS_PORT", 9464, 0, 65_535),
-    allowedOrigins: parseOrigins(env),
-    jwt: parseJwtKey(env),
-    ...(jwtIssuer ? { jwtIssuer } : {}),
-    ...(jwtAudience ? { jwtAudience } : {}),
-    ...optional("redisUrl", parseRedisUrl(env)),
+  const read = new Reader(env);
+  const host = read.host("GATEWAY_HOST");
+  const port = read.integer("GATEWAY_PORT");
+  const metricsHost = read.host("METRICS_HOST");
+  const metricsPort = read.integer("METRICS_PORT");
+  const allowedOrigins = parseOrigins(read);
+  const jwt = parseJwtKey(read);
+  const jwtIssuer = read.raw("JWT_ISSUER");
+  const jwtAudience = read.raw("JWT_AUDIENCE");
+  const redisUrl = parseRedisUrl(read);
+  const proxies = parseTrustedProxies(read);
+  const config = {
+    host,
+    port,
+    metricsHost,
+    metricsPort,
+    allowedOrigins,
+    ...optional("jwtIssuer", jwtIssuer),
+    ...optional("jwtAudience", jwtAudience),
+    ...optional("redisUrl", redisUrl),
     trustedProxies: proxies.list,
     trustedProxyCidrs: proxies.cidrs,
-    ...optional("livekit", parseLiveKit(env)),
-    ...optional("turn", parseTurn(env)),
-    ...optional("devicesFile", devicesFile(env)),
-    authTimeoutMs: intVar(env, "AUTH_TIMEOUT_MS", 5000, 100, 60_000),
-    maxMessageBytes: intVar(env, "MAX_MESSAGE_BYTES", 16_384, 256, 1_048_576),
-    msgPerMinute: intVar(env, "MSG_PER_MINUTE", 60, 1, 1_000_000),
-    maxConnPerIp: intVar(env, "MAX_CONN_PER_IP", 10, 1, 1_000_000),
-    maxConnPerUser: intVar(env, "MAX_CONN_PER_USER", 5, 1, 1_000_000),
-    heartbeatMs: intVar(env, "HEARTBEAT_MS", 25_000, 100, 600_000),
-    maxBufferedBytes: intVar(env, "MAX_BUFFERED_BYTES", 1_048_576, 16_384, 268_435_456),
-    slowConsumerMs: intVar(env, "SLOW_CONSUMER_MS", 10_000, 100, 600_000),
-    maxRoomsPerConnection: intVar(env, "MAX_ROOMS_PER_CONNECTION", 20, 1, 1000),
+    ...optional("livekit", parseLiveKit(read)),
+    ...optional("turn", parseTurn(read)),
+    ...optional("devicesFile", read.raw("DEVICES_FILE")),
+    authTimeoutMs: read.integer("AUTH_TIMEOUT_MS"),
+    maxMessageBytes: read.integer("MAX_MESSAGE_BYTES"),
+    msgPerMinute: read.integer("MSG_PER_MINUTE"),
+    maxConnPerIp: read.integer("MAX_CONN_PER_IP"),
+    maxConnPerUser: read.integer("MAX_CONN_PER_USER"),
+    heartbeatMs: read.integer("HEARTBEAT_MS"),
+    maxBufferedBytes: read.integer("MAX_BUFFERED_BYTES"),
+    slowConsumerMs: read.integer("SLOW_CONSUMER_MS"),
+    maxRoomsPerConnection: read.integer("MAX_ROOMS_PER_CONNECTION"),
     deviceLimits: {
-      perMinute: intVar(env, "DEVICE_PER_MINUTE", 300, 1, 10_000_000),
-      perHour: intVar(env, "DEVICE_PER_HOUR", 10_000, 1, 10_000_000),
-      perDay: intVar(env, "DEVICE_PER_DAY", 100_000, 1, 100_000_000),
+      perMinute: read.integer("DEVICE_PER_MINUTE"),
+      perHour: read.integer("DEVICE_PER_HOUR"),
+      perDay: read.integer("DEVICE_PER_DAY"),
     },
     anomaly: {
-      rapidReconnect: anomalyRule(env, "ANOMALY_RAPID_RECONNECT", { threshold: 10, windowSeconds: 60 }),
-      failedAuth: anomalyRule(env, "ANOMALY_FAILED_AUTH", { threshold: 5, windowSeconds: 300 }),
-      roomHopping: anomalyRule(env, "ANOMALY_ROOM_HOPPING", { threshold: 20, windowSeconds: 60 }),
-      bulkMessages: anomalyRule(env, "ANOMALY_BULK_MESSAGES", { threshold: 100, windowSeconds: 60 }),
-      blockSeconds: intVar(env, "ANOMALY_BLOCK_SECONDS", 900, 1, 604_800),
+      rapidReconnect: read.rule("ANOMALY_RAPID_RECONNECT"),
+      failedAuth: read.rule("ANOMALY_FAILED_AUTH"),
+      roomHopping: read.rule("ANOMALY_ROOM_HOPPING"),
+      bulkMessages: read.rule("ANOMALY_BULK_MESSAGES"),
+      blockSeconds: read.integer("ANOMALY_BLOCK_SECONDS"),
     },
-    drainMs: intVar(env, "DRAIN_MS", 5000, 0, 120_000),
+    drainMs: read.integer("DRAIN_MS"),
+    logLevel: read.choice("LOG_LEVEL"),
   };
+  if (jwt === undefined || read.problems.length > 0) throw new ConfigError(read.problems);
+  return { ...config, jwt };
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

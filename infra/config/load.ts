@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, type ConfigKeyName } from "./keys";
 import { keyNameProblem } from "./key-names";
-import { ConfigError, parseConfig, withArticle, type RampartConfig } from "./schema";
+import { withArticle } from "@rampart/catalogue";
+import { ConfigError, parseConfig, type RampartConfig } from "./schema";
 
 /**
  * Reads the stack's `rampart:*` values as the Pulumi engine hands them over (strings; arrays, numbers and

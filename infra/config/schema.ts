@@ -14,6 +14,7 @@ import {
   versionFloorProblem,
   type Cidr,
   type CloudflarePlan,
+  withArticle,
 } from "@rampart/catalogue";
 
 /** Per-service image keys; the values override components/containers/images.ts. */
@@ -80,11 +81,6 @@ export class ConfigError extends Error {
     super(`invalid Rampart configuration:\n${issues.map((i) => `  - ${i}`).join("\n")}`);
     this.name = "ConfigError";
   }
-}
-
-/** "an integer", "an array", "a string". */
-export function withArticle(noun: string): string {
-  return `${/^[aeiou]/i.test(noun) ? "an" : "a"} ${noun}`;
 }
 
 const key = (k: ConfigKeyName) => `${CONFIG_NAMESPACE}:${k}`;

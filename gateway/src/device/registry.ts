@@ -6,6 +6,7 @@
 import { readFileSync, statSync, unwatchFile, watchFile } from "node:fs";
 import { z } from "zod";
 import type { GatewayLog } from "../log.js";
+import { describeIssues, issueMessage } from "../zod-messages.js";
 
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -33,10 +34,9 @@ export function parseDevices(text: string, source: string): Map<string, Device> 
   } catch {
     throw new Error(`DEVICES_FILE ${source}: not valid JSON`);
   }
-  const parsed = devicesSchema.safeParse(json);
+  const parsed = devicesSchema.safeParse(json, { error: issueMessage });
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`DEVICES_FILE ${source}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    throw new Error(`DEVICES_FILE ${source}: ${describeIssues(parsed.error).join("; ")}`);
   }
   return new Map(Object.entries(parsed.data));
 }

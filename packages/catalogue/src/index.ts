@@ -7,3 +7,4 @@ export * from "./secrets";
 export * from "./gateway";
 export * from "./denied-peers";
 export * from "./cloudflare-plans";
+export * from "./wording";
