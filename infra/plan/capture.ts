@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
-import type { PlanResource } from "../../policies/check/evaluate";
+import { SECRET_MASK, UNKNOWN_VALUE } from "@rampart/catalogue";
+import type { PlanResource } from "@rampart/policies/check/evaluate";
 
 /** A resource as the plan reports it (docs/policy-checks.md), the shape the policy evaluator reads. Secrets masked. */
 export type { PlanResource };
@@ -14,11 +15,9 @@ const {
   unknownValue: UNKNOWN,
 } = pulumi.runtime;
 
-export const SECRET_MASK = "[secret]";
-
 /** Turns a serialized property value into plain JSON, masking secrets and naming references by URN. */
 export function maskWireValue(v: unknown): unknown {
-  if (v === UNKNOWN) return "[unknown]";
+  if (v === UNKNOWN) return UNKNOWN_VALUE;
   if (Array.isArray(v)) return v.map(maskWireValue);
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;

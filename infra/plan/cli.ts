@@ -1,10 +1,24 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { evaluatePolicies } from "@rampart/policies/check/evaluate";
+import { PACK_NAME, PACK_VERSION } from "@rampart/policies/pack";
+import { RULES } from "@rampart/policies/rules";
 import { ConfigError } from "../config";
-import { formatPlanTable } from "./format";
+import { formatPreview, type PackIdentity } from "./preview";
 import { runPlan, type PolicyEvaluator } from "./run";
 import { StackNotFoundError } from "./stack-config";
+
+const PACK: PackIdentity = {
+  name: PACK_NAME,
+  version: PACK_VERSION,
+  policies: RULES.length,
+  remediation: (policy) => RULES.find((r) => r.name === policy)?.remediationSteps,
+};
+
+/** Colour only for a person at a terminal, and never when NO_COLOR is set (https://no-color.org). */
+function useColor(): boolean {
+  return process.stdout.isTTY === true && !process.env.NO_COLOR;
+}
 
 /**
  * `npm run plan -- --stack <name> [--json]`: the stack's plan, offline, with the policy verdict.
@@ -30,7 +44,7 @@ async function main(): Promise<number> {
   const evaluate: PolicyEvaluator = (resources) => evaluatePolicies(resources).violations;
   try {
     const plan = await runPlan(resolve(args["project-dir"] ?? resolve(__dirname, "..", "..")), args.stack, evaluate);
-    process.stdout.write(args.json ? JSON.stringify(plan, null, 2) + "\n" : formatPlanTable(plan));
+    process.stdout.write(args.json ? JSON.stringify(plan, null, 2) + "\n" : formatPreview(plan, PACK, { color: useColor() }));
     return plan.violations.some((v) => v.level === "mandatory") ? 1 : 0;
   } catch (e) {
     if (e instanceof ConfigError || e instanceof StackNotFoundError) {

@@ -1,18 +1,20 @@
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { INVOKE_FIXTURES } from "./fixtures";
+import { REAL_RANDOM } from "./real-random";
 
 /**
- * Pulumi mocks for the offline plan: every resource's state is its inputs plus the outputs consumers
- * read (addresses, ARNs, generated values). Generated values are deterministic per resource name and
- * marked as mock values, so a plan is reproducible and never mistaken for real material.
+ * Pulumi mocks for the offline plan and the tests: every resource's state is its inputs plus the outputs
+ * consumers read (addresses, ARNs, generated values). Generated values are deterministic per resource name
+ * and marked as mock values, so a plan is reproducible and never mistaken for real material; a declaration
+ * that is run asks for real random secrets instead (`randomSecrets: "real"`).
  */
 const digest = (s: string) => createHash("sha256").update(s).digest("hex");
 
 const mockPem = (kind: string, name: string) =>
   `-----BEGIN ${kind}-----\nMOCK${Buffer.from(digest(name)).toString("base64").slice(0, 60)}\n-----END ${kind}-----\n`;
 
-type Computed = (name: string, inputs: Record<string, unknown>) => Record<string, unknown>;
+export type Computed = (name: string, inputs: Record<string, unknown>) => Record<string, unknown>;
 
 let hostCounter = 0;
 
@@ -46,15 +48,33 @@ const COMPUTED: Record<string, Computed> = {
   }),
 };
 
-export function planMocks(): pulumi.runtime.Mocks {
+/** What a caller answers for a resource instead of the defaults: `state` over the computed state, `id` for the id. */
+export interface MockAnswer {
+  id?: string;
+  state?: Record<string, unknown>;
+}
+
+export interface MockOptions {
+  /**
+   * Values of @pulumi/random resources: derived from the resource name (the default: plans and assertions
+   * are reproducible), or real random values, for declarations whose containers are started.
+   */
+  randomSecrets?: "deterministic" | "real";
+  /** Answers for the resources a caller knows better (e.g. PEMs a test asserts on); undefined keeps the defaults. */
+  answer?: (args: pulumi.runtime.MockResourceArgs) => MockAnswer | undefined;
+}
+
+export function planMocks(options: MockOptions = {}): pulumi.runtime.Mocks {
   hostCounter = 0;
+  const computed = options.randomSecrets === "real" ? { ...COMPUTED, ...REAL_RANDOM } : COMPUTED;
   return {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
-      const computed = COMPUTED[args.type]?.(args.name, args.inputs) ?? {};
-      const id = args.inputs.name && typeof args.inputs.name === "string" ? `${args.inputs.name}-id` : `${args.name}-id`;
+      const answer = options.answer?.(args);
+      const state = { ...(computed[args.type]?.(args.name, args.inputs) ?? {}), ...answer?.state };
+      const id = answer?.id ?? (args.inputs.name && typeof args.inputs.name === "string" ? `${args.inputs.name}-id` : `${args.name}-id`);
       return {
         id,
-        state: { arn: `arn:mock:${args.type}:${args.name}`, ...args.inputs, ...computed },
+        state: { arn: `arn:mock:${args.type}:${args.name}`, ...args.inputs, ...state },
       };
     },
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {

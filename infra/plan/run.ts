@@ -1,7 +1,7 @@
-import * as pulumi from "@pulumi/pulumi";
-import { captureRegistrations, waitForRegistrations, type PlanResource } from "./capture";
-import { planMocks } from "./mocks";
+import { planResource, type PlanResource } from "./capture";
+import { runStackUnderMocks } from "./harness";
 import { readStackConfig } from "./stack-config";
+import { ConfigError } from "../config";
 import { rampart } from "../program";
 
 export type { PlanResource } from "./capture";
@@ -16,6 +16,8 @@ export interface PlanViolation {
 export interface Plan {
   stack: string;
   resources: PlanResource[];
+  /** Stack outputs, secrets as "[secret]". */
+  outputs: Record<string, unknown>;
   violations: PlanViolation[];
 }
 
@@ -27,20 +29,15 @@ export type PolicyEvaluator = (resources: PlanResource[]) => PlanViolation[];
  */
 export async function runPlan(projectDir: string, stack: string, evaluate: PolicyEvaluator): Promise<Plan> {
   const config = readStackConfig(projectDir, stack);
-  pulumi.runtime.setAllConfig(config.values, config.secretKeys);
-  await pulumi.runtime.setMocks(planMocks(), "rampart", stack, true);
-  const resources = captureRegistrations();
-
-  // Errors raised inside an apply surface as rejections the engine would report as a failed preview.
-  const failures: unknown[] = [];
-  const onRejection = (e: unknown) => failures.push(e);
-  process.on("unhandledRejection", onRejection);
+  let declared;
   try {
-    await pulumi.runtime.runInPulumiStack(rampart);
-    await waitForRegistrations();
-  } finally {
-    process.off("unhandledRejection", onRejection);
+    declared = await runStackUnderMocks(rampart, { stack, config: config.values, secretKeys: config.secretKeys, preview: true });
+  } catch (e) {
+    // The stack file's own problems and the program's validation, reported together.
+    if (e instanceof ConfigError) throw new ConfigError([...config.problems, ...e.issues]);
+    throw e;
   }
-  if (failures.length) throw failures[0];
-  return { stack, resources, violations: evaluate(resources) };
+  if (config.problems.length) throw new ConfigError(config.problems);
+  const resources = declared.resources.map(planResource);
+  return { stack, resources, outputs: declared.outputs, violations: evaluate(resources) };
 }

@@ -3,6 +3,8 @@
 # A dockerd that was already running is left alone; one started here logs to /tmp/rampart-dockerd.log
 # and its pid goes to /tmp/rampart-dockerd.pid, so whoever stops it later stops only this one.
 set -euo pipefail
+# shellcheck source=lib/progress.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/progress.sh"
 
 started=$SECONDS
 if docker info >/dev/null 2>&1; then
@@ -17,7 +19,10 @@ PIDFILE=/tmp/rampart-dockerd.pid
 # setsid: the engine must outlive this script and the CI step that ran it.
 setsid dockerd >"$LOG" 2>&1 </dev/null &
 echo $! >"$PIDFILE"
+echo "testbed: starting dockerd (pid $(cat "$PIDFILE"), log $LOG), waiting up to 60 s for it to answer …"
 
+every=$(progress_heartbeat_seconds)
+next=$((SECONDS + every))
 for _ in $(seq 1 60); do
   if docker info >/dev/null 2>&1; then
     echo "testbed: dockerd $(docker info --format '{{.ServerVersion}}') started (pid $(cat "$PIDFILE")) in $((SECONDS - started)) s"
@@ -25,11 +30,16 @@ for _ in $(seq 1 60); do
   fi
   if ! kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
     echo "testbed: dockerd exited during start-up; last lines of $LOG:" >&2
-    tail -n 30 "$LOG" >&2
+    tail -n 40 "$LOG" >&2
     exit 1
+  fi
+  if ((SECONDS >= next)); then
+    last=$(progress_last_line "$LOG" || true)
+    echo "testbed: … still waiting for dockerd to answer ($((SECONDS - started)) s of 60 s)${last:+: $last}"
+    next=$((SECONDS + every))
   fi
   sleep 1
 done
 echo "testbed: dockerd did not answer within 60 s; last lines of $LOG:" >&2
-tail -n 30 "$LOG" >&2
+tail -n 40 "$LOG" >&2
 exit 1

@@ -5,9 +5,12 @@
 # When the Dockerfile also declares `ARG BUILD_IMAGE` (the stage that runs npm), the third argument
 # replaces it.
 #   usage: gateway-image.sh <local node base image> <tag> [<local build-stage image>]
+# TESTBED_STEP (e.g. "[7/7] ", set by images.sh) prefixes its progress lines.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=lib/progress.sh
+source "$ROOT/scripts/testbed/lib/progress.sh"
 BASE_IMAGE=${1:?local node base image}
 TAG=${2:?image tag}
 BUILD_IMAGE=${3:-}
@@ -43,11 +46,10 @@ if [[ -n "$BUILD_IMAGE" ]] && grep -Eq '^[[:space:]]*ARG[[:space:]]+BUILD_IMAGE(
 fi
 key="$src_hash@$(docker image inspect --format '{{.Id}}' "$BASE_IMAGE")@${BUILD_IMAGE:+$(docker image inspect --format '{{.Id}}' "$BUILD_IMAGE")}"
 if [[ "$(docker image inspect --format '{{ index .Config.Labels "rampart.testbed.key" }}' "$TAG" 2>/dev/null || true)" == "$key" ]]; then
-  echo "testbed: $TAG present"
+  progress_say "${PROGRESS_TAG}$TAG present"
   exit 0
 fi
 
-t=$SECONDS
 # The legacy builder ignores BuildKit's per-Dockerfile ignore file (gateway/Dockerfile.dockerignore) and
 # would send the whole context, node_modules included. Reproduce its allowlist ("**" then "!path" lines)
 # as a small context directory instead.
@@ -65,10 +67,7 @@ if [[ -f "$IGNORE_FILE" ]] && grep -qx '\*\*' "$IGNORE_FILE"; then
   done <"$IGNORE_FILE"
   context=$stage
 fi
-log=/tmp/rampart-gateway-build.log
-if ! docker build -f "$DOCKERFILE" "${build_args[@]}" --label "rampart.testbed.key=$key" -t "$TAG" "$context" >"$log" 2>&1; then
-  echo "testbed: building gateway/Dockerfile (${build_args[*]}) failed (context $context):" >&2
-  tail -n 40 "$log" >&2
-  exit 1
-fi
-echo "testbed: $TAG built from gateway/Dockerfile (${build_args[*]}) in $((SECONDS - t)) s"
+progress_say "${PROGRESS_TAG}gateway/Dockerfile with ${build_args[*]}, context $context"
+with_progress --log /tmp/rampart-gateway-build.log --hint '^Step [0-9]+/[0-9]+ :' \
+  "${PROGRESS_TAG}building $TAG from gateway/Dockerfile (npm ci runs inside)" \
+  docker build -f "$DOCKERFILE" "${build_args[@]}" --label "rampart.testbed.key=$key" -t "$TAG" "$context"

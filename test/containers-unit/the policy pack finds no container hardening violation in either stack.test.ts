@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evaluatePolicies } from "../../policies/check/evaluate";
+import { evaluatePolicies } from "@rampart/policies/check/evaluate";
 import { RampartContainers } from "../../components/containers/stack";
 import { declare } from "../support/pulumi";
 import { STACK_ARGS } from "./support/stacks";

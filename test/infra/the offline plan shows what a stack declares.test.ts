@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { restrictedPorts } from "@rampart/catalogue";
+import { expectGolden } from "../config/golden";
 
 const root = join(__dirname, "..", "..");
 const run = promisify(execFile);
@@ -13,6 +14,7 @@ const run = promisify(execFile);
 interface PlanJson {
   stack: string;
   resources: Array<{ urn: string; type: string; name: string; parent?: string; inputs: Record<string, unknown> }>;
+  outputs: Record<string, unknown>;
   violations: Array<{ policy: string; urn?: string; message: string; level: string }>;
 }
 
@@ -47,7 +49,7 @@ describe("npm run plan", () => {
 
   it.each(["local", "aws-example"])("gives the docs/policy-checks.md JSON shape for %s, with a clean policy verdict", (stack) => {
     const p = plans[stack]!;
-    expect(Object.keys(p)).toEqual(["stack", "resources", "violations"]);
+    expect(Object.keys(p)).toEqual(["stack", "resources", "outputs", "violations"]);
     expect(p.stack).toBe(stack);
     expect(p.resources.length).toBeGreaterThan(1);
     for (const r of p.resources) {
@@ -124,11 +126,22 @@ describe("npm run plan", () => {
     }
   });
 
-  it("prints a table with the policy verdict without --json", async () => {
-    const r = await plan(["--stack", "local"]);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Plan of stack "local": \d+ resources/);
-    expect(r.stdout).toContain("Policy verdict: no violations");
+  it("prints what pulumi preview would without --json: tree, outputs, the pack's verdict, the summary", async () => {
+    for (const stack of ["local", "aws-example"]) {
+      const r = await plan(["--stack", stack]);
+      expect(r.code, r.stderr).toBe(0);
+      // No colour when stdout is not a terminal, so the text is the same wherever it is read.
+      expect(r.stdout).not.toContain("\u001b[");
+      expectGolden(`plan-${stack}.txt`, r.stdout);
+      expect(r.stdout.split("\n").filter((l) => l.startsWith(" +   ")).length).toBe(plans[stack]!.resources.length);
+      expect(r.stdout).toContain(`+ ${plans[stack]!.resources.length} to create`);
+    }
+  });
+
+  it("adds the stack outputs to --json, secrets masked", () => {
+    expect(plans["local"]!.outputs.localClientCertificate).toBe("[secret]");
+    expect(plans["local"]!.outputs.endpoints).toMatchObject({ https: "https://localhost:443" });
+    expect(plans["aws-example"]!.outputs.hostPublicIp).toBe("203.0.113.11");
   });
 
   describe("refusals", () => {

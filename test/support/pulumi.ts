@@ -1,36 +1,35 @@
-import * as pulumi from "@pulumi/pulumi";
-import { captureRegistrations, waitForRegistrations, type PlanResource } from "../../infra/plan/capture";
-import { planMocks } from "../../infra/plan/mocks";
-
-export type { PlanResource } from "../../infra/plan/capture";
+import type * as pulumi from "@pulumi/pulumi";
+import { planResource, type PlanResource } from "../../infra/plan/capture";
+import { runUnderMocks, type HarnessOptions } from "../../infra/plan/harness";
 
 /**
- * Declares resources under Pulumi's mock runtime (the offline plan's mocks and invoke fixtures) and
- * returns every registration as the engine would see it: type, name, parent, and inputs with secrets
- * masked as "[secret]".
+ * The tests' one Pulumi mock harness is the offline plan's (infra/plan/harness.ts): the tests run what
+ * they declare exactly as the plan runs the stacks, with options where a suite needs other answers.
  */
-export async function declare(
-  body: () => unknown,
-  options: { stack?: string; config?: Record<string, string> } = {},
-): Promise<PlanResource[]> {
-  pulumi.runtime.setAllConfig(options.config ?? {}, []);
-  await pulumi.runtime.setMocks(planMocks(), "rampart", options.stack ?? "test", true);
-  const resources = captureRegistrations();
-  await pulumi.runtime.runInPulumiStack(async () => {
+export type { DeclaredResource, HarnessOptions, MockAnswer } from "../../infra/plan/harness";
+export type { PlanResource } from "../../infra/plan/capture";
+
+/** Runs `body` as a stack's program under the harness; what it returns (often the component it built) is no stack output. */
+export function declareAll(body: () => unknown, options: HarnessOptions) {
+  return runUnderMocks(async () => {
     await body();
-    return {};
-  });
-  await waitForRegistrations();
-  return resources;
+  }, options);
 }
 
-export function ofType(resources: readonly PlanResource[], type: string): PlanResource[] {
+/**
+ * Declares resources as the offline plan does (its mocks, as a preview) and returns every registration as
+ * the plan reports it: type, name, parent, and inputs with secrets masked as "[secret]".
+ */
+export async function declare(body: () => unknown, options: { stack?: string; config?: Record<string, string> } = {}): Promise<PlanResource[]> {
+  const declared = await declareAll(body, { stack: options.stack ?? "test", config: options.config, preview: true });
+  return declared.map(planResource);
+}
+
+export function ofType<T extends { readonly type: string }>(resources: readonly T[], type: string): T[] {
   return resources.filter((r) => r.type === type);
 }
 
-/** Resolves an output's value and whether it is secret (mocks resolve everything). */
-export async function resolveOutput<T>(o: pulumi.Output<T>): Promise<{ value: T; secret: boolean }> {
-  const value = await new Promise<T>((resolve) => o.apply((v) => resolve(v)));
-  const secret = await pulumi.isSecret(o);
-  return { value, secret };
+/** The value an Output resolves to (the mocks resolve everything a test reads). */
+export function outputValue<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply((v) => resolve(v)));
 }

@@ -1,10 +1,10 @@
 /**
- * Runs Pulumi components under the mock runtime and captures the `docker:index/container:Container`
+ * Declares Pulumi components under the tests' Pulumi harness and captures the `docker:index/container:Container`
  * inputs they declare, exactly as the engine would receive them (secrets unwrapped, their paths noted).
- * Nothing is deployed: the mocks only record and echo.
+ * Nothing is deployed: the mocks only record and answer.
  */
-import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { declareAll, ofType } from "../../support/pulumi";
 
 export const CONTAINER_TYPE = "docker:index/container:Container";
 
@@ -15,7 +15,6 @@ export interface CapturedResource {
   readonly inputs: Record<string, unknown>;
   /** JSON-style paths (e.g. `uploads[0].content`) whose values arrived as Pulumi secrets. */
   readonly secretPaths: readonly string[];
-  readonly id: string;
 }
 
 const SIG_KEY = pulumi.runtime.specialSigKey;
@@ -41,104 +40,44 @@ export function unwrapSecrets(value: unknown, path: string, secretPaths: string[
 
 export interface CaptureOptions {
   /**
-   * Give @pulumi/tls resources inert PEM-shaped outputs. Only for declaration checks that never run the
-   * result: a container given these would not start, and the engine tests pass real PEMs instead.
+   * Let @pulumi/tls resources have the mocks' inert PEM-shaped outputs. Only for declaration checks that
+   * never run the result: a container given these would not start, and the engine tests pass real PEMs instead.
    */
   inertTls?: boolean;
 }
 
-const INERT_PEM = "-----BEGIN INERT TEST VALUE-----\nbm90IGEgcmVhbCBrZXk=\n-----END INERT TEST VALUE-----\n";
-
-/** Outputs the mocks add to resources whose outputs the components read (generated secrets). */
-function mockOutputs(type: string, name: string, inputs: Record<string, unknown>, options: CaptureOptions): Record<string, unknown> {
-  switch (type) {
-    case "random:index/randomPassword:RandomPassword":
-    case "random:index/randomString:RandomString": {
-      const length = typeof inputs.length === "number" ? inputs.length : 32;
-      // Alphanumeric keeps the value valid in every config syntax the services read.
-      const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-      const bytes = randomBytes(length);
-      const result = Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("");
-      return { result };
-    }
-    case "random:index/randomId:RandomId": {
-      const bytes = randomBytes(typeof inputs.byteLength === "number" ? inputs.byteLength : 16);
-      return { hex: bytes.toString("hex"), b64Url: bytes.toString("base64url"), b64Std: bytes.toString("base64") };
-    }
-    default:
-      if (type.startsWith("tls:") && options.inertTls) {
-        return { privateKeyPem: INERT_PEM, publicKeyPem: INERT_PEM, certPem: INERT_PEM, certRequestPem: INERT_PEM, privateKeyOpenssh: INERT_PEM, publicKeyOpenssh: INERT_PEM };
-      }
-      if (type.startsWith("tls:")) {
-        throw new Error(
-          `${name}: the container suite has no mock state for ${type}; pass real certificate/key values ` +
-            `(the suite generates them with openssl) as component inputs instead`,
-        );
-      }
-      return { name: inputs.name ?? name };
+/** The engine suite runs what it declares: a TLS resource would hand a container a PEM it cannot use. */
+function refuseTls({ type, name }: pulumi.runtime.MockResourceArgs): undefined {
+  if (type.startsWith("tls:")) {
+    throw new Error(
+      `${name}: the container suite has no mock state for ${type}; pass real certificate/key values ` +
+        `(the suite generates them with openssl) as component inputs instead`,
+    );
   }
-}
-
-type WaitForRpcs = () => Promise<void>;
-
-/** Lets the mock runtime finish every registration the construction started. */
-async function settle(count: () => number): Promise<void> {
-  const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: WaitForRpcs }).waitForRPCs;
-  let last = -1;
-  for (let round = 0; round < 200; round++) {
-    if (waitForRPCs) await waitForRPCs();
-    await new Promise((r) => setTimeout(r, 20));
-    const now = count();
-    if (now === last) return;
-    last = now;
-  }
-  throw new Error("Pulumi mock runtime did not settle within 200 rounds");
+  return undefined;
 }
 
 /**
- * Constructs whatever `build` constructs under Pulumi's mock runtime and returns every resource it
- * registered, with inputs resolved. `build` may return outputs to await (e.g. a component's outputs).
+ * Constructs whatever `build` constructs as a stack's program under the tests' Pulumi harness and returns
+ * every resource it registered, with inputs resolved. Generated secrets are real random values, so the
+ * containers declared with them can start.
  */
 export async function captureResources(build: () => unknown, options: CaptureOptions = {}): Promise<CapturedResource[]> {
-  const captured: CapturedResource[] = [];
-  let failure: unknown;
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        try {
-          const secretPaths: string[] = [];
-          const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Record<string, unknown>;
-          const id = `${args.name}-id`;
-          captured.push({ type: args.type, name: args.name, inputs, secretPaths, id });
-          // Echo the inputs as they arrived (secrets stay secret in the component's own outputs).
-          return { id, state: { ...args.inputs, ...mockOutputs(args.type, args.name, inputs, options) } };
-        } catch (err) {
-          failure ??= err;
-          throw err;
-        }
-      },
-      call(args) {
-        return args.inputs;
-      },
-    },
-    "rampart",
-    "containers-test",
-    false,
-  );
-  const result = build();
-  await settle(() => captured.length);
-  if (result !== undefined) {
-    const out = pulumi.output(result as pulumi.Input<unknown>) as pulumi.Output<unknown>;
-    await new Promise<void>((resolve) => out.apply(() => resolve()));
-  }
-  await settle(() => captured.length);
-  if (failure) throw failure;
-  return captured;
+  const declared = await declareAll(build, {
+    stack: "containers-test",
+    randomSecrets: "real",
+    ...(options.inertTls ? {} : { answer: refuseTls }),
+  });
+  return declared.map((r) => {
+    const secretPaths: string[] = [];
+    const inputs = unwrapSecrets(r.inputs, "", secretPaths) as Record<string, unknown>;
+    return { type: r.type, name: r.name, inputs, secretPaths };
+  });
 }
 
 /** The docker.Container resources among the captured ones, by logical name. */
 export function containersOf(resources: readonly CapturedResource[]): CapturedResource[] {
-  return resources.filter((r) => r.type === CONTAINER_TYPE);
+  return ofType(resources, CONTAINER_TYPE);
 }
 
 export function onlyContainer(resources: readonly CapturedResource[], what: string): CapturedResource {

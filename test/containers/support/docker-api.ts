@@ -4,6 +4,7 @@
  * calls the Pulumi Docker provider itself makes. Plain node:http: no client library is installed here.
  */
 import { request } from "node:http";
+import { waitNotice } from "./progress";
 
 export const DOCKER_SOCKET = process.env.DOCKER_SOCKET ?? "/var/run/docker.sock";
 /** Docker 20.10 (Debian bookworm's docker.io) speaks API 1.41; newer engines accept it too. */
@@ -44,7 +45,10 @@ export function dockerRequest(
   timeoutMs = 60_000,
 ): Promise<RawResponse> {
   const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
+  // A call that takes longer than ~10 s (a start, a create on a busy engine) says so on stderr.
+  const what = `the engine to answer ${method} ${path.replace(/\/containers\/([0-9a-f]{12})[0-9a-f]{52}/, "/containers/$1")}`;
+  const notice = waitNotice(what, timeoutMs);
+  const answered = new Promise<RawResponse>((resolve, reject) => {
     const req = request(
       {
         socketPath: DOCKER_SOCKET,
@@ -70,6 +74,16 @@ export function dockerRequest(
     if (payload) req.write(payload);
     req.end();
   });
+  return answered.then(
+    (res) => {
+      notice.stop(`${what}: ${res.status} after ${Math.floor(notice.elapsedMs() / 1000)} s`);
+      return res;
+    },
+    (err: unknown) => {
+      notice.stop(`${what}: failed after ${Math.floor(notice.elapsedMs() / 1000)} s`);
+      throw err;
+    },
+  );
 }
 
 /** A call that must succeed (2xx); the error names the call and the engine's message. */

@@ -1,6 +1,6 @@
 /**
  * The container suite needs a Docker engine and the locally built images. Locally a missing piece skips
- * the suite with the command that provides it; under CI it fails (DESIGN §7: never skip in CI).
+ * the suite with the command that provides it; under CI it fails (docs/testing.md: never skip in CI).
  */
 import { execFileSync } from "node:child_process";
 import { describe } from "vitest";

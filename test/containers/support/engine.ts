@@ -22,6 +22,8 @@ import {
   type ContainerInspect,
 } from "./docker-api";
 import { endpointConfig, type EngineSpec, type UploadSpec } from "./container-spec";
+import { oneLine, seconds, waitNotice } from "./progress";
+import { recordWait } from "./summary";
 
 const run = promisify(execFile);
 
@@ -65,6 +67,8 @@ export class EngineRun {
   private readonly containers: string[] = [];
   private readonly networks: string[] = [];
   private readonly volumes = new Set<string>();
+  /** Container id → its name, for the progress lines. */
+  private readonly names = new Map<string, string>();
 
   constructor(label: string) {
     this.prefix = `rt-${label}-${process.pid}-${Date.now().toString(36)}`;
@@ -101,6 +105,7 @@ export class EngineRun {
     for (const v of spec.volumes) await this.volume(v);
     const id = await createContainer(this.name(part), spec.create);
     this.containers.push(id);
+    this.names.set(id, this.name(part));
     for (const join of spec.laterNetworks) {
       await dockerCall("POST", `/networks/${join.network}/connect`, { Container: id, EndpointConfig: endpointConfig(join) });
     }
@@ -129,42 +134,81 @@ export class EngineRun {
       HostConfig: { NetworkMode: network, Init: true },
     });
     this.containers.push(id);
+    this.names.set(id, this.name(part));
     await startContainer(id);
     return id;
   }
 
-  /** Waits for the declared healthcheck to report healthy; throws with the container's log otherwise. */
+  /** The name a container of this run was created with (the short id for others). */
+  containerName(id: string): string {
+    return this.names.get(id) ?? id.slice(0, 12);
+  }
+
+  /**
+   * Waits for the declared healthcheck to report healthy; throws with the container's log otherwise.
+   * While it waits, stderr says every ~10 s what it waits for, how long it has, and the latest check.
+   */
   async waitHealthy(id: string, what: string, timeoutMs: number): Promise<ContainerInspect> {
     const deadline = Date.now() + timeoutMs;
     let last: ContainerInspect | undefined;
-    while (Date.now() < deadline) {
-      last = await inspectContainer(id);
-      const health = last.State.Health?.Status;
-      if (health === "healthy") return last;
-      if (!last.State.Running && last.State.Status !== "created" && last.State.Status !== "restarting") {
-        break;
+    const name = this.containerName(id);
+    const notice = waitNotice(`${what} (container ${name}) to be healthy`, timeoutMs, () => (last ? healthState(last) : "not inspected yet"));
+    let reason = `not healthy within ${seconds(timeoutMs)}`;
+    try {
+      while (Date.now() < deadline) {
+        last = await inspectContainer(id);
+        const health = last.State.Health?.Status;
+        if (health === "healthy") {
+          notice.stop(`${what} (container ${name}) healthy after ${seconds(notice.elapsedMs())}`);
+          recordWait(`${what} healthy`, notice.elapsedMs());
+          return last;
+        }
+        if (!last.State.Running && last.State.Status !== "created" && last.State.Status !== "restarting") {
+          reason = `the container stopped (state ${last.State.Status}, exit ${last.State.ExitCode})`;
+          break;
+        }
+        if (health === "unhealthy") {
+          reason = "its healthcheck reported unhealthy";
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 500));
       }
-      if (health === "unhealthy") break;
-      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      notice.stop(`${what} (container ${name}): gave up after ${seconds(notice.elapsedMs())}: ${reason}${last ? `; ${healthState(last)}` : ""}`);
     }
+    const waited = notice.elapsedMs();
     const logs = await containerLogs(id).catch(() => "(no logs)");
-    const probes = last?.State.Health?.Log?.map((l) => `exit ${l.ExitCode}: ${l.Output.trim()}`).join("\n") ?? "";
+    const checks = last?.State.Health?.Log ?? [];
+    const lastCheck = checks.at(-1);
+    const probes = checks.map((l) => `exit ${l.ExitCode}: ${l.Output.trim()}`).join("\n");
     throw new Error(
-      `${what} did not become healthy (state ${last?.State.Status}, health ${last?.State.Health?.Status ?? "none"}, exit ${last?.State.ExitCode}).\n` +
-        `healthcheck output:\n${probes}\ncontainer log:\n${logs}`,
+      `${what} did not become healthy: waited ${seconds(waited)} of ${seconds(timeoutMs)} for container ${name} to report healthy; ${reason} ` +
+        `(state ${last?.State.Status}, health ${last?.State.Health?.Status ?? "none"}, exit ${last?.State.ExitCode}).\n` +
+        `last health check: ${lastCheck ? `exit ${lastCheck.ExitCode}: ${lastCheck.Output.trim() || "(no output)"}` : last?.State.Health ? "(none ran yet)" : "(the container declares no healthcheck)"}\n` +
+        `healthcheck output (latest last):\n${probes}\ncontainer log:\n${logs}`,
     );
   }
 
-  /** `docker exec` with a time limit. */
+  /** `docker exec` with a time limit; one running longer than ~10 s says so on stderr. */
   async exec(id: string, cmd: string[], opts: { user?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
     const args = ["exec", ...(opts.user ? ["--user", opts.user] : []), id, ...cmd];
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const what = `\`docker exec ${oneLine(cmd.join(" "), 80)}\` in ${this.containerName(id)} to finish`;
+    const notice = waitNotice(what, timeoutMs);
     try {
-      const { stdout, stderr } = await run("docker", args, { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 });
+      const { stdout, stderr } = await run("docker", args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+      notice.stop(`${what}: done after ${seconds(notice.elapsedMs())}`);
       return { code: 0, stdout, stderr };
     } catch (err) {
       const e = err as { code?: number | string; stdout?: string; stderr?: string; killed?: boolean };
-      if (e.killed) throw new Error(`docker exec ${cmd.join(" ")} timed out`);
+      if (e.killed) {
+        notice.stop(`${what}: timed out after ${seconds(notice.elapsedMs())}`);
+        throw new Error(`docker exec ${cmd.join(" ")} timed out after ${seconds(timeoutMs)} (in ${this.containerName(id)})`);
+      }
+      notice.stop(`${what}: exit ${String(e.code)} after ${seconds(notice.elapsedMs())}`);
       return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+    } finally {
+      notice.stop();
     }
   }
 
@@ -180,4 +224,12 @@ export class EngineRun {
     for (const id of this.networks.reverse()) await removeNetwork(id).catch((e: Error) => problems.push(e.message));
     return problems;
   }
+}
+
+/** State, health and the latest health check of an inspected container, for one progress line. */
+function healthState(c: ContainerInspect): string {
+  const checks = c.State.Health?.Log ?? [];
+  const latest = checks.at(-1);
+  const check = latest ? `last check: exit ${latest.ExitCode}: ${oneLine(latest.Output) || "(no output)"}` : c.State.Health ? "no check ran yet" : "no healthcheck declared";
+  return `state ${c.State.Status}, health ${c.State.Health?.Status ?? "none"}, ${check}`;
 }

@@ -81,14 +81,13 @@ export async function declareStack(basics: Omit<StackPlan, "captured" | "helpers
 
   const redis = onlyContainer(
     await captureResources(() => {
-      const r = new Redis("redis", { network: { ...net("redis"), ipv4Address: address.redis }, gatewayPassword: secrets.redisGatewayPassword });
-      return r.gatewayPassword;
+      new Redis("redis", { network: { ...net("redis"), ipv4Address: address.redis }, gatewayPassword: secrets.redisGatewayPassword });
     }),
     "Redis",
   );
   const coturn = onlyContainer(
     await captureResources(() => {
-      const c = new Coturn("coturn", {
+      new Coturn("coturn", {
         target: "local",
         hostNetwork: false,
         listeningIp: address.coturn,
@@ -99,7 +98,6 @@ export async function declareStack(basics: Omit<StackPlan, "captured" | "helpers
         tls: { certPem: pki.serverCertPem, keyPem: pki.serverKeyPem },
         authSecret: secrets.turnSecret,
       });
-      return c.authSecret;
     }),
     "Coturn",
   );
@@ -117,7 +115,6 @@ export async function declareStack(basics: Omit<StackPlan, "captured" | "helpers
         turn: { secret: secrets.turnSecret, uris: ["turn:turn.rampart.test:3478?transport=udp"] },
         redis: { host: address.redis, password: secrets.redisGatewayPassword },
       });
-      return undefined;
     }),
     "Gateway",
   );
@@ -133,7 +130,6 @@ export async function declareStack(basics: Omit<StackPlan, "captured" | "helpers
         cloudflareRanges: [basics.subnet],
         upstreams: { gatewayHost: "gateway", livekitHost: "livekit" },
       });
-      return undefined;
     }),
     "EdgeProxy",
   );
