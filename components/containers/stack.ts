@@ -139,7 +139,8 @@ export class RampartContainers extends pulumi.ComponentResource {
           { name: edgeNet.name, ipv4Address: at.gatewayEdge },
         ],
         metricsAddress: site.bindAddress,
-        allowedOrigins: args.allowedOrigins ?? [entry.https],
+        // A browser sends the origin without a default port: https://localhost, not https://localhost:443.
+        allowedOrigins: args.allowedOrigins ?? [new URL(entry.https).origin],
         // Only the edge proxy's own address may tell the gateway who the client is.
         trustedProxies: [`${at.edge}/32`],
         jwt: { secret: args.secrets?.jwtSecret ?? generatedSecret(`${name}-jwt-secret`, this, 64) },

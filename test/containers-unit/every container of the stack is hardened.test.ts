@@ -156,6 +156,14 @@ describe("target-specific exposure", () => {
     expect((livekit.ports ?? []).map((p) => `${p.external}/${p.protocol}`).sort()).toEqual(["7881/tcp", "7882/udp"]);
   });
 
+  it("left to its defaults, the gateway allows the edge's own origin, written as a browser sends it", async () => {
+    for (const [target, origin] of [["local", "https://localhost"], ["aws", "https://app.example.com"]] as const) {
+      const containers = serviceContainersOf(await capture(() => buildStack(target))).map((r) => reveal<ContainerInputs>(r.inputs));
+      const gateway = containers.find((c) => serviceOf(c) === "gateway")!;
+      expect((gateway.envs as string[]).filter((e) => e.startsWith("ALLOWED_ORIGINS="))).toEqual([`ALLOWED_ORIGINS=${origin}`]);
+    }
+  });
+
   it("aws: host networking for LiveKit and coturn only; the rest on bridge networks", async () => {
     const containers = serviceContainersOf(await capture(() => buildStack("aws"))).map((r) => reveal<ContainerInputs>(r.inputs));
     for (const c of containers) {
