@@ -7,7 +7,7 @@ import { absolutePath, bareToken, hostOrIp, ipAddress, parseInput, tcpPort } fro
  * LiveKit server configuration (docs/services.md#livekit). Three files:
  *
  * - `livekit.yaml` (renderLivekitYaml): ports, RTC, logging, `key_file`. No secret: policies read it.
- * - the key file (renderLivekitKeyFile): `apiKey: secret` lines, mounted 0600 (LiveKit refuses a key
+ * - the key file (renderLivekitKeyFile): `apiKey: secret` lines, mounted 0400 (LiveKit refuses a key
  *   file readable by group/others).
  * - the secret fragment (renderLivekitSecretYaml): the `redis:` and `prometheus:` blocks, which carry
  *   passwords. LiveKit reads one YAML file and has no password-file or include option, and secrets in

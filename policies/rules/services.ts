@@ -296,7 +296,7 @@ const LIVEKIT_PROMETHEUS_PORT = port("livekit-prometheus").from;
 export const livekitNoInlineKeys = serviceRule({
   name: "livekit-no-inline-keys",
   severity: "critical",
-  description: "LiveKit's API keys are not inline in livekit.yaml (`keys:`); they come from a 0600 key file (`key_file`).",
+  description: "LiveKit's API keys are not inline in livekit.yaml (`keys:`); they come from a key file no one but its owner can read (0400 or 0600) (`key_file`).",
   remediationSteps: "Remove `keys:`; upload the key file as a secret under /run/secrets and set `key_file` to it.",
   anchors: { guide: LIVEKIT_GUIDE },
   validateResource: (args, report) => {

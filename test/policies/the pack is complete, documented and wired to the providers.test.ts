@@ -1,10 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as docker from "@pulumi/docker";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { evaluatePolicies } from "@rampart/policies/check/evaluate";
+import { PACK_NAME, PACK_VERSION } from "@rampart/policies/pack";
 import { RULES } from "@rampart/policies/rules";
 import { T } from "@rampart/policies/rules/types";
 import { container, resource } from "./fixtures/build";
@@ -66,8 +67,14 @@ describe("the PolicyPack entry point and its package", () => {
   });
   it("index.ts is the only file constructing the PolicyPack, over the shared rule list", () => {
     const index = readFileSync(join(__dirname, "../../policies/index.ts"), "utf8");
-    expect(index).toMatch(/new PolicyPack\("rampart"/);
+    expect(index).toMatch(/new PolicyPack\(PACK_NAME,/);
+    expect(PACK_NAME).toBe("rampart");
+    expect(PACK_VERSION).toBe(JSON.parse(readFileSync(join(__dirname, "../../policies/package.json"), "utf8")).version);
     expect(index).toMatch(/RULES\.map\(toPolicy\)/);
+    const others = readdirSync(join(__dirname, "../../policies"), { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(".ts") && f !== "index.ts" && !f.includes("node_modules"))
+      .filter((f) => readFileSync(join(__dirname, "../../policies", f), "utf8").includes("new PolicyPack("));
+    expect(others).toEqual([]);
   });
 });
 
