@@ -55,6 +55,45 @@ export function planResource(r: DeclaredResource): PlanResource {
   return { urn: r.urn, type: r.type, name: r.name, ...(r.parent ? { parent: r.parent } : {}), inputs: r.masked };
 }
 
+const STACK_TYPE = "pulumi:pulumi:Stack";
+
+/**
+ * URNs as the Pulumi engine writes them. Pulumi's mock runtime qualifies a type with its direct parent's
+ * type only and with the stack's, while the engine qualifies it with every ancestor's type below the
+ * stack (`A$B$docker:index/container:Container`). Without this, a plan's URNs would name resources no
+ * real stack has, and a plan could not be compared with a `pulumi preview` by URN.
+ */
+export function withEngineUrns(resources: readonly PlanResource[]): PlanResource[] {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const qualified = new Map<string, string>();
+  const qualify = (r: PlanResource): string => {
+    const known = qualified.get(r.urn);
+    if (known !== undefined) return known;
+    const parent = r.parent ? byUrn.get(r.parent) : undefined;
+    const q = !parent || parent.type === STACK_TYPE ? r.type : `${qualify(parent)}$${r.type}`;
+    qualified.set(r.urn, q);
+    return q;
+  };
+  const renamed = new Map<string, string>();
+  for (const r of resources) {
+    if (r.type === STACK_TYPE) continue;
+    const prefix = r.urn.slice(0, r.urn.indexOf("::", r.urn.indexOf("::") + 2) + 2);
+    renamed.set(r.urn, `${prefix}${qualify(r)}::${r.name}`);
+  }
+  const rename = (v: unknown): unknown => {
+    if (typeof v === "string") return renamed.get(v) ?? v;
+    if (Array.isArray(v)) return v.map(rename);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rename(x)]));
+    return v;
+  };
+  return resources.map((r) => ({
+    ...r,
+    urn: renamed.get(r.urn) ?? r.urn,
+    ...(r.parent ? { parent: renamed.get(r.parent) ?? r.parent } : {}),
+    inputs: rename(r.inputs) as Record<string, unknown>,
+  }));
+}
+
 interface Struct {
   toJavaScript(): Record<string, unknown>;
 }

@@ -1,4 +1,4 @@
-import { planResource, type PlanResource } from "./capture";
+import { planResource, withEngineUrns, type PlanResource } from "./capture";
 import { runStackUnderMocks } from "./harness";
 import { readStackConfig } from "./stack-config";
 import { ConfigError } from "../config";
@@ -38,6 +38,6 @@ export async function runPlan(projectDir: string, stack: string, evaluate: Polic
     throw e;
   }
   if (config.problems.length) throw new ConfigError(config.problems);
-  const resources = declared.resources.map(planResource);
+  const resources = withEngineUrns(declared.resources.map(planResource));
   return { stack, resources, outputs: declared.outputs, violations: evaluate(resources) };
 }
