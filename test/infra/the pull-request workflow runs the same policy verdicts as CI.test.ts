@@ -18,8 +18,11 @@ describe(".github/workflows/pull-request.yml", () => {
     for (const c of planCommands) expect(runs).toContain(c);
   });
 
-  it("previews with the policy pack and comments the diff on the pull request", () => {
-    const step = wf.jobs.preview!.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
-    expect(step.with).toMatchObject({ command: "preview", policyPacks: "policies", "comment-on-pr": true });
+  it("previews with the policy pack in its own workflow; the review is commented by pull-request-comment.yml", () => {
+    // The credentialed preview moved out of pull-request.yml, which has no secrets and a read-only token.
+    expect(wf.jobs.preview).toBeUndefined();
+    const preview = parse(readFileSync(join(root, ".github/workflows/pull-request-preview.yml"), "utf8")) as typeof wf;
+    const run = preview.jobs.preview!.steps.map((s) => s.run ?? "").join("\n");
+    expect(run).toContain("pulumi preview --stack \"$PULUMI_STACK\" --policy-pack policies --json");
   });
 });
