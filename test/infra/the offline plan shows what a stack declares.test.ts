@@ -150,6 +150,22 @@ describe("npm run plan", () => {
     }
   });
 
+  it("colours its output at a terminal, and not when NO_COLOR is set", async () => {
+    // `script` (util-linux) gives the CLI a pseudo-terminal, as a person's shell would.
+    const { NO_COLOR: _inherited, ...base } = process.env;
+    void _inherited;
+    const atTerminal = async (env: NodeJS.ProcessEnv) =>
+      (
+        await run("script", ["-qec", `${join(root, "node_modules", ".bin", "tsx")} ${join(root, "infra/plan/cli.ts")} --stack local`, "/dev/null"], {
+          cwd: root,
+          env,
+          maxBuffer: 64 * 1024 * 1024,
+        })
+      ).stdout;
+    expect(await atTerminal(base)).toContain("\u001b[32m + ");
+    expect(await atTerminal({ ...base, NO_COLOR: "1" })).not.toContain("\u001b[");
+  });
+
   it("adds the stack outputs to --json, secrets masked", () => {
     expect(plans["local"]!.outputs.localClientCertificate).toBe("[secret]");
     expect(plans["local"]!.outputs.endpoints).toMatchObject({ https: "https://localhost:443" });
