@@ -1,8 +1,6 @@
 import { readFileSync } from "node:fs";
-import * as pulumi from "@pulumi/pulumi";
-import { SECRET_MASK } from "@rampart/catalogue";
 import type { StateResource } from "@rampart/policies/check/evaluate";
-import { detectShape, resourcesOf, ShapeError, type Shape } from "@rampart/policies/check/shapes";
+import { detectShape, maskSecrets, resourcesOf, ShapeError, type Shape } from "@rampart/policies/check/shapes";
 import { isObj } from "./values";
 
 /**
@@ -22,16 +20,6 @@ export interface Side {
 /** A file that cannot be read or is in none of the shapes (exit code 2). */
 export class InputError extends Error {}
 
-const { specialSigKey: SECRET_SIG_KEY, specialSecretSig: SECRET_SIG } = pulumi.runtime;
-
-/** Replaces every secret envelope, decrypted or not, by the mask, so no secret-marked value can be shown. */
-export function maskSecretEnvelopes(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(maskSecretEnvelopes);
-  if (!isObj(v)) return v;
-  if (v[SECRET_SIG_KEY] === SECRET_SIG) return SECRET_MASK;
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskSecretEnvelopes(x)]));
-}
-
 function stackOf(doc: unknown, resources: readonly StateResource[]): string | undefined {
   if (isObj(doc) && typeof doc.stack === "string") return doc.stack;
   const m = /^urn:pulumi:([^:]+)::/.exec(resources[0]?.urn ?? "");
@@ -41,7 +29,7 @@ function stackOf(doc: unknown, resources: readonly StateResource[]): string | un
 export function readSide(doc: unknown, label: string): Side {
   try {
     const { shape, resources } = resourcesOf(doc);
-    const shown = resourcesOf(maskSecretEnvelopes(doc)).resources;
+    const shown = resourcesOf(maskSecrets(doc)).resources;
     return { label, stack: stackOf(doc, resources), shape, resources, shown };
   } catch (e) {
     if (e instanceof ShapeError) throw new InputError(`${label}: ${e.message}`);

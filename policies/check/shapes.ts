@@ -22,19 +22,28 @@ function isObj(v: unknown): v is Record<string, unknown> {
  * server sees them; encrypted ones become the mask the plan uses ("present but unknown").
  */
 export function revealSecrets(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(revealSecrets);
+  return unwrapSecrets(v, true);
+}
+
+/** Every secret envelope, decrypted or not, becomes the mask: for anything shown to a person. */
+export function maskSecrets(v: unknown): unknown {
+  return unwrapSecrets(v, false);
+}
+
+function unwrapSecrets(v: unknown, reveal: boolean): unknown {
+  if (Array.isArray(v)) return v.map((x) => unwrapSecrets(x, reveal));
   if (!isObj(v)) return v;
   if (v[SECRET_SIG_KEY] === SECRET_SIG) {
-    if (typeof v.plaintext === "string") {
+    if (reveal && typeof v.plaintext === "string") {
       try {
-        return revealSecrets(JSON.parse(v.plaintext));
+        return unwrapSecrets(JSON.parse(v.plaintext), reveal);
       } catch {
         return SECRET_MASK;
       }
     }
     return SECRET_MASK;
   }
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, revealSecrets(x)]));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x, reveal)]));
 }
 
 /** The resource name is the URN's last `::` segment. */
