@@ -1,4 +1,5 @@
 import { isSecretLookingName, PUBLIC_SECRET_LOOKING_NAMES, SECRET_MASK, secretValueKind } from "@rampart/catalogue";
+import { isRecord } from "@rampart/policies/rules/values";
 
 /**
  * How a report shows an input value: secrets (marked, masked, named like one or shaped like one) only
@@ -10,9 +11,8 @@ const PUBLIC_KEYS: readonly string[] = [...PUBLIC_SECRET_LOOKING_NAMES, "httpTok
 
 export type PathSegment = string | number;
 
-export function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+/** The pack's own reading of "a JSON object". */
+export const isObj = isRecord;
 
 export function pathText(path: readonly PathSegment[]): string {
   return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");

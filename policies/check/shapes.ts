@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SECRET_MASK } from "@rampart/catalogue";
+import { isRecord as isObj } from "../rules/values";
 import type { StateResource } from "./evaluate";
 
 /**
@@ -13,9 +14,6 @@ export class ShapeError extends Error {}
 // Pulumi's wire-format markers of a secret, as the SDK exports them.
 const { specialSigKey: SECRET_SIG_KEY, specialSecretSig: SECRET_SIG } = pulumi.runtime;
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /**
  * Secrets in state: decrypted (`--show-secrets`, `plaintext`) ones become their value, as the policy
