@@ -8,7 +8,8 @@ import {
   type StackValidationArgs,
 } from "@pulumi/policy";
 import { RULES } from "../rules";
-import type { ResourceRule, Rule, StackRule } from "../rules/rule";
+import { PROFILE_POLICY, PROFILE_SCHEMA, profileFromConfig } from "../rules/profile";
+import { DEFAULT_PROFILE, profileLevel, type Profile, type ResourceRule, type Rule, type RuleContext, type StackRule } from "../rules/rule";
 
 /**
  * The offline policy server: runs the pack's rule functions over a list of resources exactly as the
@@ -75,14 +76,29 @@ function notApplicable(reason?: string): never {
 interface PolicySettings {
   level: EnforcementLevel;
   properties: Record<string, unknown>;
+  /** The profile leaves the rule out. */
+  off?: boolean;
 }
 
 function typeName(v: unknown): string {
   return Array.isArray(v) ? "array" : v === null ? "null" : typeof v === "number" ? (Number.isInteger(v) ? "integer" : "number") : typeof v;
 }
 
-/** Validates pack config against the rules and their schemas; a bad key is a clear error. */
-export function resolveConfig(config: PackConfig = {}, rules: readonly Rule[] = RULES): Map<string, PolicySettings> {
+/** The profile a pack config selects (`{"profile": {"name": ...}}`), the default when it names none. */
+export function profileOf(config: PackConfig = {}): Profile {
+  const raw = config[PROFILE_POLICY];
+  if (raw === undefined) return DEFAULT_PROFILE;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`policy config "${PROFILE_POLICY}" must be an object such as {"name": "baseline"}`);
+  const { enforcementLevel: _level, ...props } = raw as Record<string, unknown>;
+  for (const k of Object.keys(props)) if (!(k in PROFILE_SCHEMA.properties)) throw new Error(`policy config "${PROFILE_POLICY}" has unknown property "${k}" (known: name)`);
+  return profileFromConfig(props);
+}
+
+/**
+ * Validates pack config against the rules and their schemas; a bad key is a clear error. A rule's level
+ * is what the config says for it, else "all", else its level under the profile ("off" → disabled).
+ */
+export function resolveConfig(config: PackConfig = {}, rules: readonly Rule[] = RULES, profile: Profile = profileOf(config)): Map<string, PolicySettings> {
   const byName = new Map(rules.map((r) => [r.name, r]));
   const level = (v: unknown, where: string): EnforcementLevel => {
     if (typeof v !== "string" || !LEVELS.includes(v as EnforcementLevel)) throw new Error(`policy config ${where}: enforcement level must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(v)}`);
@@ -90,12 +106,17 @@ export function resolveConfig(config: PackConfig = {}, rules: readonly Rule[] = 
   };
   const all = config.all !== undefined ? level(config.all, '"all"') : undefined;
   for (const key of Object.keys(config)) {
-    if (key !== "all" && !byName.has(key)) throw new Error(`policy config names unknown policy "${key}" (known: ${[...byName.keys()].join(", ")})`);
+    if (key !== "all" && key !== PROFILE_POLICY && !byName.has(key)) throw new Error(`policy config names unknown policy "${key}" (known: ${[...byName.keys()].join(", ")})`);
   }
   const out = new Map<string, PolicySettings>();
   for (const rule of rules) {
     const raw = config[rule.name];
-    let lvl = all ?? rule.enforcementLevel;
+    const inProfile = profileLevel(rule, profile);
+    if (inProfile === "off") {
+      out.set(rule.name, { level: "disabled", properties: {}, off: true });
+      continue;
+    }
+    let lvl: EnforcementLevel = all ?? inProfile;
     let properties: Record<string, unknown> = {};
     if (typeof raw === "string") lvl = level(raw, `"${rule.name}"`);
     else if (raw !== undefined) {
@@ -160,9 +181,9 @@ function guarded(policy: string, urn: string | undefined, what: string, result: 
   }
 }
 
-function collect(rule: ResourceRule, r: PlanResource, props: Record<string, unknown>, settings: PolicySettings, result: Evaluation): string[] {
+function collect(rule: ResourceRule, r: PlanResource, props: Record<string, unknown>, settings: PolicySettings, result: Evaluation, ctx: RuleContext): string[] {
   const messages: string[] = [];
-  guarded(rule.name, r.urn, "policy", result, () => rule.validateResource(resourceArgs(r, props, settings), (m) => messages.push(m)));
+  guarded(rule.name, r.urn, "policy", result, () => rule.validateResource(resourceArgs(r, props, settings), (m) => messages.push(m), ctx));
   return messages;
 }
 
@@ -170,7 +191,7 @@ function clone<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }
 
-function evaluateResource(r: PlanResource, rules: readonly ResourceRule[], config: Map<string, PolicySettings>, result: Evaluation): void {
+function evaluateResource(r: PlanResource, rules: readonly ResourceRule[], config: Map<string, PolicySettings>, result: Evaluation, ctx: RuleContext): void {
   let props = clone(r.inputs ?? {});
   const applicable = rules.filter((rule) => rule.resourceTypes.includes(r.type));
   // Remediations run first and feed the validations (the engine's order).
@@ -183,7 +204,7 @@ function evaluateResource(r: PlanResource, rules: readonly ResourceRule[], confi
       fixed = rule.remediateResource!(resourceArgs(r, before, settings));
     });
     if (!fixed) continue;
-    for (const message of collect(rule, r, before, settings, { violations: [], remediated: [], notApplicable: [] })) {
+    for (const message of collect(rule, r, before, settings, { violations: [], remediated: [], notApplicable: [] }, ctx)) {
       result.violations.push({ policy: rule.name, urn: r.urn, level: "remediate", message: `remediated: ${message}` });
     }
     props = clone(fixed);
@@ -194,7 +215,7 @@ function evaluateResource(r: PlanResource, rules: readonly ResourceRule[], confi
     if (settings.level === "disabled") continue;
     // A violation left after remediation is reported as mandatory, as the policy server does.
     const level = settings.level === "remediate" ? "mandatory" : settings.level;
-    for (const message of collect(rule, r, props, settings, result)) result.violations.push({ policy: rule.name, urn: r.urn, level, message });
+    for (const message of collect(rule, r, props, settings, result, ctx)) result.violations.push({ policy: rule.name, urn: r.urn, level, message });
   }
 }
 
@@ -229,7 +250,7 @@ function stackResources(resources: readonly StateResource[]): PolicyResource[] {
   return built;
 }
 
-function evaluateStack(resources: readonly StateResource[], rules: readonly StackRule[], config: Map<string, PolicySettings>, result: Evaluation): void {
+function evaluateStack(resources: readonly StateResource[], rules: readonly StackRule[], config: Map<string, PolicySettings>, result: Evaluation, ctx: RuleContext): void {
   for (const rule of rules) {
     const settings = config.get(rule.name)!;
     if (settings.level === "disabled") continue;
@@ -241,21 +262,31 @@ function evaluateStack(resources: readonly StateResource[], rules: readonly Stac
       notApplicable,
     };
     guarded(rule.name, undefined, "policy", result, () =>
-      rule.validateStack(args, (message, urn) => result.violations.push({ policy: rule.name, ...(urn ? { urn } : {}), level, message })),
+      rule.validateStack(args, (message, urn) => result.violations.push({ policy: rule.name, ...(urn ? { urn } : {}), level, message }), ctx),
     );
   }
 }
 
+export interface EvaluateOptions {
+  config?: PackConfig;
+  rules?: readonly Rule[];
+  /** Overrides the profile the config selects (`policy:check --profile`). */
+  profile?: Profile;
+}
+
 /** Evaluates the Rampart pack over resources (plan inputs, or state with outputs for stack rules). */
-export function evaluatePolicies(resources: PlanResource[], options: { config?: PackConfig; rules?: readonly Rule[] } = {}): Evaluation {
+export function evaluatePolicies(resources: PlanResource[], options: EvaluateOptions = {}): Evaluation & { profile: Profile } {
   const rules = options.rules ?? RULES;
-  const config = resolveConfig(options.config, rules);
+  const profile = options.profile ?? profileOf(options.config);
+  const config = resolveConfig(options.config, rules, profile);
+  const ctx: RuleContext = { profile };
   const result: Evaluation = { violations: [], remediated: [], notApplicable: [] };
-  const resourceRules = rules.filter((r): r is ResourceRule => r.kind === "resource");
-  const stackRules = rules.filter((r): r is StackRule => r.kind === "stack");
-  for (const r of resources) evaluateResource(r, resourceRules, config, result);
-  evaluateStack(resources, stackRules, config, result);
-  return result;
+  for (const rule of rules) if (config.get(rule.name)?.off) result.notApplicable.push({ policy: rule.name, reason: `not part of the ${profile} profile` });
+  const resourceRules = rules.filter((r): r is ResourceRule => r.kind === "resource" && !config.get(r.name)?.off);
+  const stackRules = rules.filter((r): r is StackRule => r.kind === "stack" && !config.get(r.name)?.off);
+  for (const r of resources) evaluateResource(r, resourceRules, config, result, ctx);
+  evaluateStack(resources, stackRules, config, result, ctx);
+  return { profile, ...result };
 }
 
 export function hasMandatory(violations: readonly Violation[]): boolean {

@@ -1,18 +1,22 @@
 import type { PolicyResource } from "@pulumi/policy";
+import { secretsInText } from "@rampart/catalogue";
 import type { ResourceRule, StackRule } from "./rule";
 import { T } from "./types";
 import { asNumber, asRecords, asString, isMasked, isRecord, isTrue } from "./values";
+
+/** Every resource that describes how an EC2 instance is launched: the rules hold for all three alike. */
+const LAUNCHERS = [T.instance, T.launchTemplate, T.launchConfiguration] as const;
 
 export const imdsV2Required: ResourceRule = {
   kind: "resource",
   name: "ec2-imdsv2-required-hop-limit-1",
   description:
-    "EC2 instances and launch templates require IMDSv2 session tokens (httpTokens=required) with a PUT response hop limit of 1, so containers cannot reach the instance's credentials.",
+    "EC2 instances, launch templates and launch configurations (what Auto Scaling groups launch) require IMDSv2 session tokens (httpTokens=required) with a PUT response hop limit of 1, so containers cannot reach the instance's credentials.",
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Set metadataOptions { httpTokens: \"required\", httpPutResponseHopLimit: 1, httpEndpoint: \"enabled\" } (or httpEndpoint \"disabled\").",
-  anchors: { checkov: "CKV_AWS_79", kics: "Instance With No IMDSv2 (8d29754a)", guide: "docs/threat-model.md; https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-options.html" },
-  resourceTypes: [T.instance, T.launchTemplate],
+  anchors: { checkov: "CKV_AWS_79", guide: "docs/threat-model.md; https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-options.html" },
+  resourceTypes: LAUNCHERS,
   validateResource: (args, report) => {
     const m = isRecord(args.props.metadataOptions) ? args.props.metadataOptions : {};
     if (m.httpEndpoint === "disabled") return;
@@ -25,19 +29,19 @@ export const imdsV2Required: ResourceRule = {
 export const encryptedVolumes: ResourceRule = {
   kind: "resource",
   name: "ebs-volumes-encrypted",
-  description: "Root and attached EBS volumes of instances and launch templates, and standalone EBS volumes, are encrypted.",
+  description: "Root and attached EBS volumes of instances, launch templates and launch configurations, and standalone EBS volumes, are encrypted.",
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Set rootBlockDevice.encrypted and every ebsBlockDevices[].encrypted to true (launch templates: blockDeviceMappings[].ebs.encrypted), aws.ebs.Volume encrypted: true; optionally a KMS key.",
-  anchors: { checkov: "CKV_AWS_8, CKV_AWS_3", kics: "EBS Volume Encryption Disabled (cc997676)", cis: "AWS Foundations 2.2.1" },
-  resourceTypes: [T.instance, T.launchTemplate, T.ebsVolume],
+  anchors: { checkov: "CKV_AWS_8; CKV_AWS_3", kics: "EBS Volume Encryption Disabled (cc997676)" },
+  resourceTypes: [...LAUNCHERS, T.ebsVolume],
   validateResource: (args, report) => {
     const p = args.props;
     if (args.type === T.ebsVolume) {
       if (!isTrue(p.encrypted)) report("the EBS volume is not encrypted (encrypted: true)");
       return;
     }
-    if (args.type === T.instance) {
+    if (args.type === T.instance || args.type === T.launchConfiguration) {
       const root = isRecord(p.rootBlockDevice) ? p.rootBlockDevice : undefined;
       if (!root || !isTrue(root.encrypted)) report("rootBlockDevice.encrypted is not true: the root volume is unencrypted");
       asRecords(p.ebsBlockDevices).forEach((d, i) => {
@@ -64,7 +68,7 @@ export const vpcFlowLogs: StackRule = {
   severity: "medium",
   enforcementLevel: "mandatory",
   remediationSteps: "Add aws.ec2.FlowLog { vpcId: vpc.id, trafficType: \"ALL\", logDestination: ... } for each VPC.",
-  anchors: { cis: "AWS Foundations 3.7", checkov: "CKV2_AWS_11", kics: "VPC FlowLogs Disabled (f83121ea)" },
+  anchors: { checkov: "CKV2_AWS_11", kics: "VPC FlowLogs Disabled (f83121ea)" },
   validateStack: (args, report) => {
     const vpcs = args.resources.filter((r) => r.type === T.vpc);
     if (vpcs.length === 0) args.notApplicable("the stack creates no VPC");
@@ -95,5 +99,81 @@ export const vpcFlowLogs: StackRule = {
   },
 };
 
-export const computeResourceRules: ResourceRule[] = [imdsV2Required, encryptedVolumes];
+/** User data as text: launch templates carry it base64-encoded, instances either way. */
+function userDataTexts(p: Record<string, unknown>, type: string): { field: string; text: string }[] {
+  const out: { field: string; text: string }[] = [];
+  const plain = asString(p.userData);
+  if (plain && !isMasked(plain)) out.push({ field: "userData", text: type === T.launchTemplate ? decodeBase64(plain) : plain });
+  const b64 = asString(p.userDataBase64);
+  if (b64 && !isMasked(b64)) out.push({ field: "userDataBase64", text: decodeBase64(b64) });
+  return out;
+}
+
+/** Base64 when it is base64, else the text as written (a program may hand a template plain text). */
+function decodeBase64(v: string): string {
+  const t = v.trim();
+  if (!/^[A-Za-z0-9+/\r\n]+={0,2}$/.test(t)) return v;
+  const decoded = Buffer.from(t, "base64").toString("utf8");
+  return /[\u0000-\u0008\uFFFD]/.test(decoded) ? v : decoded;
+}
+
+export const noSecretsInUserData: ResourceRule = {
+  kind: "resource",
+  name: "ec2-no-secrets-in-user-data",
+  description:
+    "User data of instances, launch templates and launch configurations (scripts and cloud-init) holds no secret: no private key, cloud access key, token, password in a URL or connection string, and no literal assigned to a secret-looking name (DB_PASSWORD=…, password: …). Anyone who can describe the instance reads it, and it sits in plain state.",
+  severity: "critical",
+  enforcementLevel: "mandatory",
+  remediationSteps:
+    "Keep secrets out of user data: grant the instance role read access to AWS Secrets Manager or SSM Parameter Store and fetch the secret at boot (aws ssm get-parameter --with-decryption), or pass it as a pulumi secret to a service that reads it from a file.",
+  anchors: { checkov: "CKV_AWS_46" },
+  resourceTypes: LAUNCHERS,
+  validateResource: (args, report) => {
+    for (const { field, text } of userDataTexts(args.props, args.type)) {
+      for (const f of secretsInText(text)) report(`${field} line ${f.line} holds ${f.what}`);
+    }
+  },
+};
+
+export const noPublicIp: ResourceRule = {
+  kind: "resource",
+  name: "ec2-no-automatic-public-ip",
+  description:
+    "Instances, launch templates and launch configurations do not ask for a public IP, and subnets do not hand one out on launch (mapPublicIpOnLaunch): a host is reachable from the internet only through an address someone chose (an Elastic IP, a load balancer).",
+  severity: "medium",
+  enforcementLevel: "advisory",
+  remediationSteps: "Set associatePublicIpAddress false (launch templates: networkInterfaces[].associatePublicIpAddress \"false\") and subnet mapPublicIpOnLaunch false; publish the service through a load balancer or an Elastic IP.",
+  anchors: { checkov: "CKV_AWS_88; CKV_AWS_130" },
+  resourceTypes: [...LAUNCHERS, T.subnet],
+  validateResource: (args, report) => {
+    const p = args.props;
+    if (args.type === T.subnet) {
+      if (isTrue(p.mapPublicIpOnLaunch)) report("mapPublicIpOnLaunch is true: every instance launched in the subnet gets a public IP");
+      return;
+    }
+    if (isTrue(p.associatePublicIpAddress)) report("associatePublicIpAddress is true: the instance gets a public IP");
+    asRecords(p.networkInterfaces).forEach((n, i) => {
+      if (isTrue(n.associatePublicIpAddress)) report(`networkInterfaces[${i}].associatePublicIpAddress is true`);
+    });
+  },
+};
+
+export const detailedMonitoring: ResourceRule = {
+  kind: "resource",
+  name: "ec2-detailed-monitoring",
+  description: "Instances, launch templates and launch configurations turn on detailed (1-minute) CloudWatch monitoring.",
+  severity: "low",
+  enforcementLevel: "advisory",
+  remediationSteps: "Set `monitoring: true` on instances, `monitoring: { enabled: true }` on launch templates (launch configurations: enableMonitoring stays true).",
+  anchors: { checkov: "CKV_AWS_126" },
+  resourceTypes: LAUNCHERS,
+  validateResource: (args, report) => {
+    const p = args.props;
+    if (args.type === T.instance && !isTrue(p.monitoring)) report("monitoring is not true: detailed monitoring is off");
+    if (args.type === T.launchTemplate && !(isRecord(p.monitoring) && isTrue(p.monitoring.enabled))) report("monitoring.enabled is not true: detailed monitoring is off");
+    if (args.type === T.launchConfiguration && p.enableMonitoring === false) report("enableMonitoring is false: detailed monitoring is off");
+  },
+};
+
+export const computeResourceRules: ResourceRule[] = [imdsV2Required, encryptedVolumes, noSecretsInUserData, noPublicIp, detailedMonitoring];
 export const computeStackRules: StackRule[] = [vpcFlowLogs];

@@ -2,11 +2,12 @@ import type { ResourceValidationArgs } from "@pulumi/policy";
 import { isSecretLookingName, pinVerdict, PUBLIC_SECRET_LOOKING_NAMES, secretValueKind, versionFloorProblem } from "@rampart/catalogue";
 import { isAllInterfaces } from "@rampart/catalogue";
 import { portLabel, restrictedPortsAt } from "./ports";
-import { configOf, type ResourceRule } from "./rule";
+import { configOf, type Profile, type ResourceRule } from "./rule";
 import { T } from "./types";
 import { asArray, asNumber, asRecords, asString, asStrings, displayName, isMasked, isNonEmptyString, isRecord } from "./values";
 
-const CIS = "CIS Docker Benchmark v1.6";
+import { cisDocker } from "./anchors";
+
 const GUIDE = "docs/container-baseline.md";
 
 function containerName(args: ResourceValidationArgs): string {
@@ -70,7 +71,7 @@ export const numericNonRootUser = containerRule({
   name: "docker-numeric-non-root-user",
   description: "Containers run as a numeric, non-root user (uid or uid:gid, uid ≠ 0), so no image default or /etc/passwd lookup can turn them into root.",
   remediationSteps: "Set `user: \"<uid>:<gid>\"` with a non-zero uid owning the files the service needs (e.g. \"65534:65534\").",
-  anchors: { cis: `${CIS} 4.1, 5.24`, kics: "Container Running As Root (docker-compose)", guide: GUIDE },
+  anchors: { cis: cisDocker("4.1"), guide: GUIDE },
   validateResource: (args, report) => {
     const user = args.props.user;
     if (isMasked(user)) return;
@@ -91,7 +92,7 @@ export const readOnlyRoot = containerRule({
     "writable root, and no process ever runs there to write it.",
   severity: "medium",
   remediationSteps: "Set `readOnly: true` and give the service tmpfs mounts (noexec,nosuid) for the paths it writes.",
-  anchors: { cis: `${CIS} 5.13`, kics: "Container Root File System Not Read Only", checkov: "CKV_K8S_22 (the Kubernetes equivalent)", guide: GUIDE },
+  anchors: { cis: cisDocker("5.13"), guide: GUIDE },
   validateResource: (args, report) => {
     skipNeverStartedSeed(args);
     if (args.props.readOnly !== true) report(`container "${containerName(args)}" root filesystem is writable (readOnly is not true)`);
@@ -106,7 +107,7 @@ export const dropAllCapabilities = containerRule({
   name: "docker-capabilities-drop-all",
   description: "Containers drop ALL Linux capabilities (and add back only allowlisted ones, see docker-capabilities-add-allowlisted).",
   remediationSteps: "Set `capabilities: { drops: [\"ALL\"] }`. With enforcement level \"remediate\" the pack sets it for you.",
-  anchors: { cis: `${CIS} 5.4`, kics: "Container Capabilities Unrestricted", checkov: "CKV_K8S_37 (the Kubernetes equivalent)", guide: GUIDE },
+  anchors: { cis: cisDocker("5.4"), kics: "Container Capabilities Unrestricted (ce76b7d0)", guide: GUIDE },
   validateResource: (args, report) => {
     const c = isRecord(args.props.capabilities) ? args.props.capabilities : {};
     if (!caps(c.drops).includes("ALL")) report(`container "${containerName(args)}" does not drop ALL capabilities (capabilities.drops: ${JSON.stringify(asStrings(c.drops))})`);
@@ -129,7 +130,7 @@ export const addOnlyAllowlistedCapabilities = containerRule({
   name: "docker-capabilities-add-allowlisted",
   description: "A container adds a capability only when the pack's per-container allowlist names it (default: coturn and edge may add NET_BIND_SERVICE).",
   remediationSteps: "Remove the capability from `capabilities.adds`, or add a documented exception to this policy's `allowedAdds` config.",
-  anchors: { cis: `${CIS} 5.4`, kics: "Container Capabilities Unrestricted", guide: GUIDE },
+  anchors: { cis: cisDocker("5.4"), kics: "Container Capabilities Unrestricted (ce76b7d0)", guide: GUIDE },
   configSchema: {
     properties: {
       allowedAdds: {
@@ -146,7 +147,7 @@ export const addOnlyAllowlistedCapabilities = containerRule({
     const c = isRecord(args.props.capabilities) ? args.props.capabilities : {};
     const allowed = new Set(Object.entries(allowedAdds).filter(([k]) => nameMatches(name, k)).flatMap(([, v]) => caps(v)));
     const extra = caps(c.adds).filter((cap) => !allowed.has(cap));
-    if (extra.length > 0) report(`container "${name}" adds capabilities not in its allowlist: ${extra.join(", ")} (allowed: ${[...allowed].join(", ") || "none"})`);
+    if (extra.length > 0) report(`container "${name}" adds capabilities not in its allowlist: ${extra.join(", ")} (allowed for it: ${[...allowed].join(", ") || "none"})`);
   },
 });
 
@@ -155,7 +156,7 @@ export const notPrivileged = containerRule({
   description: "Containers never run privileged.",
   severity: "critical",
   remediationSteps: "Remove `privileged: true`; add the single capability the service needs to the allowlist instead.",
-  anchors: { cis: `${CIS} 5.5`, kics: "Privileged Containers Enabled", checkov: "CKV_K8S_16 (the Kubernetes equivalent)", guide: GUIDE },
+  anchors: { cis: cisDocker("5.5"), kics: "Privileged Containers Enabled (ae5b6871)", guide: GUIDE },
   validateResource: (args, report) => {
     if (args.props.privileged === true) report(`container "${containerName(args)}" is privileged`);
   },
@@ -169,7 +170,7 @@ export const noNewPrivileges = containerRule({
   name: "docker-no-new-privileges",
   description: "Containers set no-new-privileges, so setuid binaries cannot raise privileges.",
   remediationSteps: "Add \"no-new-privileges:true\" to `securityOpts`. With enforcement level \"remediate\" the pack adds it for you.",
-  anchors: { cis: `${CIS} 5.26`, kics: "Container Allows Privilege Escalation (docker-compose no_new_privileges)", guide: GUIDE },
+  anchors: { cis: cisDocker("5.26"), kics: "No New Privileges Not Set (27fcc7d6)", guide: GUIDE },
   validateResource: (args, report) => {
     if (!hasNoNewPrivileges(asStrings(args.props.securityOpts))) report(`container "${containerName(args)}" lacks securityOpts "no-new-privileges:true"`);
   },
@@ -186,7 +187,7 @@ export const noUnconfinedProfiles = containerRule({
   name: "docker-no-unconfined-security-profiles",
   description: "Seccomp and AppArmor profiles are never `unconfined`, and SELinux labelling is not disabled.",
   remediationSteps: "Remove `seccomp=unconfined`, `apparmor=unconfined` and `label=disable` from `securityOpts` (Docker's default profiles apply).",
-  anchors: { cis: `${CIS} 5.1, 5.2, 5.22`, kics: "Seccomp Profile Is Not Configured / Container Using Unconfined AppArmor", guide: GUIDE },
+  anchors: { cis: cisDocker("5.2", "5.3", "5.22"), kics: "Default Seccomp Profile Disabled (404fde2c)", guide: GUIDE },
   validateResource: (args, report) => {
     const bad = asStrings(args.props.securityOpts).filter((o) => /^(seccomp|apparmor)[:=]unconfined$|^label[:=]disable$/i.test(o.trim()));
     if (bad.length > 0) report(`container "${containerName(args)}" disables confinement: ${bad.join(", ")}`);
@@ -198,7 +199,7 @@ export const memoryLimited = containerRule({
   description: "Containers have a memory limit, and memorySwap equal to it (no swap beyond the limit).",
   severity: "medium",
   remediationSteps: "Set `memory` (MB) and `memorySwap` to the same value.",
-  anchors: { cis: `${CIS} 5.11`, kics: "Memory Not Limited (docker-compose)", checkov: "CKV_K8S_13 (the Kubernetes equivalent)", guide: GUIDE },
+  anchors: { cis: cisDocker("5.11"), kics: "Memory Not Limited (bb9ac4f7)", guide: GUIDE },
   validateResource: (args, report) => {
     const mem = asNumber(args.props.memory);
     const swap = asNumber(args.props.memorySwap);
@@ -212,7 +213,7 @@ export const nprocLimited = containerRule({
   description: "Containers have a finite nproc ulimit. The Docker provider has no pidsLimit, so nproc stands in for CIS 5.29 (fork-bomb protection).",
   severity: "medium",
   remediationSteps: "Add `ulimits: [{ name: \"nproc\", soft: N, hard: N }]` with a finite N sized for the service.",
-  anchors: { cis: `${CIS} 5.29 (via nproc)`, kics: "Pids Limit Not Set (docker-compose)", guide: GUIDE },
+  anchors: { cis: cisDocker("5.29"), kics: "Pids Limit Not Set (221e0658)", guide: "docs/container-baseline.md#nproc-instead-of-a-pids-limit" },
   validateResource: (args, report) => {
     const nproc = asRecords(args.props.ulimits).find((u) => u.name === "nproc");
     const soft = asNumber(nproc?.soft);
@@ -227,7 +228,7 @@ export const noHostNamespaces = containerRule({
   description: "Containers share no host namespace: PID, IPC, user (userns) or cgroup. (The Docker provider has no UTS mode input, so a container cannot join the host's UTS namespace through it.)",
   severity: "critical",
   remediationSteps: "Remove pidMode/ipcMode/usernsMode/cgroupnsMode \"host\".",
-  anchors: { cis: `${CIS} 5.16, 5.17, 5.21, 5.31`, kics: "Shared Host PID/IPC/User Namespace", guide: GUIDE },
+  anchors: { cis: cisDocker("5.16", "5.17", "5.31"), kics: "Host Namespace is Shared (4f31dd9f); Shared Host IPC Namespace (baa3890f); Shared Host User Namespace (8af7162d)", guide: GUIDE },
   validateResource: (args, report) => {
     for (const key of HOST_NAMESPACE_MODES) {
       if (args.props[key] === "host") report(`container "${containerName(args)}" ${key} is "host"`);
@@ -242,9 +243,9 @@ const DEFAULT_HOST_NET: HostNetworkConfig = { allowedContainers: ["livekit", "co
 
 export const hostNetworkAllowlisted = containerRule({
   name: "docker-host-network-allowlisted",
-  description: "Only allowlisted containers use the host network (default: livekit and coturn, whose media port ranges need it).",
-  remediationSteps: "Use a user-defined bridge network and publish the catalogue's ports, or add a documented exception to this policy's `allowedContainers` config.",
-  anchors: { cis: `${CIS} 5.10`, kics: "Container Traffic Not Bound To Host Interface / Host Network", guide: GUIDE },
+  description: "Only allowlisted containers use the host network (default allowlist: Rampart's livekit and coturn, whose media port ranges need it).",
+  remediationSteps: "Use a user-defined bridge network and publish only the ports the service serves, or add a documented exception to this policy's `allowedContainers` config.",
+  anchors: { cis: cisDocker("5.10"), guide: GUIDE },
   configSchema: {
     properties: {
       allowedContainers: { type: "array", items: { type: "string" }, default: DEFAULT_HOST_NET.allowedContainers, description: "Container names that may use networkMode host." },
@@ -254,7 +255,7 @@ export const hostNetworkAllowlisted = containerRule({
     if (args.props.networkMode !== "host") return;
     const { allowedContainers } = configOf(args, DEFAULT_HOST_NET);
     const name = containerName(args);
-    if (!allowedContainers.some((k) => nameMatches(name, k))) report(`container "${name}" uses the host network but is not in the allowlist (${allowedContainers.join(", ")})`);
+    if (!allowedContainers.some((k) => nameMatches(name, k))) report(`container "${name}" uses the host network but is not in this policy's allowedContainers`);
   },
 });
 
@@ -276,8 +277,8 @@ export const noDockerSocket = containerRule({
   name: "docker-no-docker-socket-mount",
   description: "No container mounts the Docker (or containerd/podman) socket: it is root on the host.",
   severity: "critical",
-  remediationSteps: "Remove the socket mount; use a narrowly scoped API proxy outside Rampart if a tool truly needs the engine.",
-  anchors: { cis: `${CIS} 5.32`, kics: "Docker Socket Mounted In Container", guide: GUIDE },
+  remediationSteps: "Remove the socket mount; use a narrowly scoped API proxy if a tool truly needs the engine.",
+  anchors: { cis: cisDocker("5.32"), kics: "Docker Socket Mounted In Container (d6355c88)", guide: GUIDE },
   validateResource: (args, report) => {
     for (const p of hostPaths(args.props)) {
       if (SOCKET.test(normalisePath(p))) report(`container "${containerName(args)}" mounts the container engine socket ${p}`);
@@ -296,7 +297,7 @@ export const noSensitiveMounts = containerRule({
   name: "docker-no-sensitive-host-mounts",
   description: "No container bind-mounts a sensitive host path (/, /etc, /proc, /sys, /dev, /boot, /usr, /root, /run, Docker's data, ...) or anything beneath one.",
   remediationSteps: "Hand files to the container as `uploads` (secrets under /run/secrets, mode 0400) or use a named volume; adjust this policy's `sensitiveHostPaths` only with a documented reason.",
-  anchors: { cis: `${CIS} 5.6`, kics: "Volume Has Sensitive Host Directory", guide: GUIDE },
+  anchors: { cis: cisDocker("5.6"), kics: "Volume Has Sensitive Host Directory (1c1325ff)", guide: GUIDE },
   configSchema: {
     properties: {
       sensitiveHostPaths: { type: "array", items: { type: "string" }, default: DEFAULT_MOUNTS.sensitiveHostPaths, description: "Host paths (and everything below them; \"/\" only itself) no container may bind." },
@@ -318,7 +319,7 @@ export const portsBoundExplicitly = containerRule({
   description: "Every published port names the host address it binds (`ip`), and publishAllPorts is off: nothing lands on 0.0.0.0 by default.",
   severity: "medium",
   remediationSteps: "Set `ip` on every `ports` entry (127.0.0.1 or the host's private address for admin/internal ports, 0.0.0.0 only for public ones).",
-  anchors: { cis: `${CIS} 5.14`, kics: "Container Traffic Not Bound To Host Interface", guide: "docs/exposure-classes.md; https://docs.docker.com/engine/network/packet-filtering-firewalls/ (Docker publishes around ufw)" },
+  anchors: { cis: cisDocker("5.14"), kics: "Container Traffic Not Bound To Host Interface (451d79dc)", guide: "docs/exposure-classes.md" },
   validateResource: (args, report) => {
     if (args.props.publishAllPorts === true) report(`container "${containerName(args)}" sets publishAllPorts`);
     asRecords(args.props.ports).forEach((p, i) => {
@@ -327,32 +328,38 @@ export const portsBoundExplicitly = containerRule({
   },
 });
 
-function restrictedHits(p: Record<string, unknown>) {
+/**
+ * Restricted ports a published port entry touches. Under `baseline` only the host (external) port counts:
+ * what a third-party image listens on inside its own network namespace means nothing outside it.
+ */
+function restrictedHits(p: Record<string, unknown>, profile: Profile) {
   const proto = p.protocol === "udp" ? "udp" : "tcp";
-  const nums = [asNumber(p.internal), asNumber(p.external)].filter((n): n is number => n !== undefined);
-  return [...new Set(nums.flatMap((n) => restrictedPortsAt(n, proto)))];
+  const external = asNumber(p.external) ?? asNumber(p.internal);
+  const nums = profile === "baseline" ? [external] : [asNumber(p.internal), asNumber(p.external)];
+  return [...new Set(nums.filter((n): n is number => n !== undefined).flatMap((n) => restrictedPortsAt(n, proto, profile)))];
 }
 
-function exposedRestricted(p: Record<string, unknown>): boolean {
-  return !isMasked(p.ip) && isAllInterfaces(asString(p.ip)) && restrictedHits(p).length > 0;
+function exposedRestricted(p: Record<string, unknown>, profile: Profile): boolean {
+  return !isMasked(p.ip) && isAllInterfaces(asString(p.ip)) && restrictedHits(p, profile).length > 0;
 }
 
 export const restrictedPortsLocal = containerRule({
   name: "docker-restricted-ports-not-on-all-interfaces",
-  description: "Admin and internal ports (catalogue classes admin/vpc and well-known admin/data ports) are never published on 0.0.0.0 or :: — Docker's NAT rules bypass the host firewall.",
+  description: "Admin and internal ports (well-known admin/data ports; under the rampart profile also the port catalogue's admin and vpc classes) are never published on 0.0.0.0 or :: — Docker's NAT rules bypass the host firewall.",
   severity: "critical",
   remediationSteps: "Bind the port to 127.0.0.1 or the host's private address (`ip`). With enforcement level \"remediate\" the pack rebinds it to 127.0.0.1.",
-  anchors: { cis: `${CIS} 5.14`, kics: "Container Traffic Not Bound To Host Interface", guide: "docs/exposure-classes.md; https://docs.docker.com/engine/network/packet-filtering-firewalls/" },
-  validateResource: (args, report) => {
+  anchors: { cis: cisDocker("5.14"), kics: "Container Traffic Not Bound To Host Interface (451d79dc)", guide: "docs/exposure-classes.md" },
+  validateResource: (args, report, ctx) => {
     asRecords(args.props.ports).forEach((p, i) => {
-      if (!exposedRestricted(p)) return;
-      report(`container "${containerName(args)}" ports[${i}] publishes ${restrictedHits(p).map(portLabel).join("; ")} on all interfaces (${asString(p.ip) || "default 0.0.0.0"})`);
+      if (!exposedRestricted(p, ctx.profile)) return;
+      report(`container "${containerName(args)}" ports[${i}] publishes ${restrictedHits(p, ctx.profile).map(portLabel).join("; ")} on all interfaces (${asString(p.ip) || "default 0.0.0.0"})`);
     });
   },
+  // Remediation runs before the profile is known to the served pack, so it uses the wider (rampart) list.
   remediateResource: (args) => {
-    if (!asRecords(args.props.ports).some(exposedRestricted)) return undefined;
+    if (!asRecords(args.props.ports).some((p) => exposedRestricted(p, "rampart"))) return undefined;
     const fixed = plainCopy(args.props);
-    fixed.ports = asArray(fixed.ports).map((p) => (isRecord(p) && exposedRestricted(p) ? { ...p, ip: "127.0.0.1" } : p));
+    fixed.ports = asArray(fixed.ports).map((p) => (isRecord(p) && exposedRestricted(p, "rampart") ? { ...p, ip: "127.0.0.1" } : p));
     return fixed;
   },
 });
@@ -362,7 +369,7 @@ export const healthchecked = containerRule({
   description: "Containers define a healthcheck. Not applicable to a never-started seed (start: false, mustRun: false, networkMode none, no ports, no host namespace): there is no process to check.",
   severity: "low",
   remediationSteps: "Set `healthcheck: { tests: [\"CMD\", ...], interval, timeout, retries }`.",
-  anchors: { cis: `${CIS} 5.27 (4.6)`, kics: "Healthcheck Not Set", checkov: "CKV_DOCKER_2", guide: GUIDE },
+  anchors: { cis: cisDocker("5.27"), kics: "Healthcheck Not Set (698ed579)", checkov: "CKV_DOCKER_2", guide: GUIDE },
   validateResource: (args, report) => {
     skipNeverStartedSeed(args);
     const h = isRecord(args.props.healthcheck) ? args.props.healthcheck : undefined;
@@ -380,7 +387,7 @@ export const restartPolicy = containerRule({
     "never-started seed (start: false, mustRun: false, networkMode none, no ports, no host namespace): it never runs, so there is nothing to restart.",
   severity: "low",
   remediationSteps: "Set `restart: \"unless-stopped\"` (or on-failure with maxRetryCount).",
-  anchors: { cis: `${CIS} 5.15`, guide: GUIDE },
+  anchors: { cis: cisDocker("5.15"), guide: GUIDE },
   validateResource: (args, report) => {
     skipNeverStartedSeed(args);
     const r = asString(args.props.restart);
@@ -393,7 +400,7 @@ export const boundedLogs = containerRule({
   description: "Container logs are bounded: the json-file/local drivers set max-size (and max-file), or logs ship to a non-local driver.",
   severity: "medium",
   remediationSteps: "Set `logDriver: \"json-file\"` with `logOpts: { \"max-size\": \"10m\", \"max-file\": \"3\" }`, or a shipping driver (journald, awslogs, ...).",
-  anchors: { cis: `${CIS} 2.13 (log rotation)`, kics: "Logging Driver Not Set", guide: GUIDE },
+  anchors: { guide: GUIDE },
   validateResource: (args, report) => {
     const driver = asString(args.props.logDriver) ?? "json-file";
     if (driver !== "json-file" && driver !== "local") return;
@@ -410,7 +417,7 @@ export const imagePinned: ResourceRule = {
   severity: "medium",
   enforcementLevel: "mandatory",
   remediationSteps: "Reference `name:1.2.3` or better `name@sha256:<digest>`; for images the program builds, use docker.Image `repoDigest` or RemoteImage `imageId`.",
-  anchors: { checkov: "CKV_DOCKER_7", kics: "Image Version Using 'latest'", cis: `${CIS} 4.x (image provenance)`, guide: GUIDE },
+  anchors: { checkov: "CKV_DOCKER_7", guide: "docs/container-baseline.md#pinned-images" },
   resourceTypes: [T.container, "docker:index/remoteImage:RemoteImage"],
   validateResource: (args, report) => {
     const ref = args.type === T.container ? args.props.image : args.props.name;
@@ -435,7 +442,7 @@ export const imageAboveVersionFloor: ResourceRule = {
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Pin a release at or above the floor named in the message (e.g. coturn/coturn:4.17.2-r0).",
-  anchors: { guide: "docs/services.md#coturn; https://github.com/coturn/coturn/blob/master/ChangeLog" },
+  anchors: { guide: "docs/services.md#version-floor; https://github.com/coturn/coturn/blob/master/ChangeLog" },
   resourceTypes: [T.container, "docker:index/remoteImage:RemoteImage"],
   validateResource: (args, report) => {
     const ref = args.type === T.container ? args.props.image : args.props.name;
@@ -457,7 +464,7 @@ export const noSecretEnv: ResourceRule = {
     description:
       "No secret-looking environment variable (…SECRET, …PASSWORD, …TOKEN, …API_KEY, …PRIVATE_KEY) carries a value, and no value is a credential whatever its name (a private key, an AWS access key id, a URL with a password): secrets are files under /run/secrets (env values leak via inspect, /proc and crash dumps). `*_FILE`/`*_PATH` variables pointing at such files are fine.",
     remediationSteps: "Upload the secret as a file (`uploads` to /run/secrets/<name>, mode 0400, secret content) and pass `<NAME>_FILE=/run/secrets/<name>`.",
-    anchors: { kics: "Passwords And Secrets - Generic (docker-compose env)", checkov: "CKV_SECRET_6", guide: "docs/container-baseline.md#secrets-as-files" },
+    anchors: { guide: "docs/container-baseline.md#secrets-as-files" },
     configSchema: {
       properties: {
         allowedNames: { type: "array", items: { type: "string" }, default: DEFAULT_ENV.allowedNames, description: "Variable names that look secret but are not (public identifiers)." },
@@ -479,6 +486,110 @@ export const noSecretEnv: ResourceRule = {
     },
   }),
 };
+
+export const noHostDevices = containerRule({
+  name: "docker-no-host-devices",
+  description: "No container is handed a host device (`devices`): a device node gives direct access to hardware or kernel interfaces past the container's isolation.",
+  severity: "high",
+  remediationSteps: "Remove `devices`; if a workload truly needs one device, grant exactly it read-only (`permissions: \"r\"`) through a documented exception to this policy.",
+  anchors: { cis: cisDocker("5.18"), guide: GUIDE },
+  validateResource: (args, report) => {
+    asRecords(args.props.devices).forEach((d, i) => {
+      report(`container "${containerName(args)}" devices[${i}] passes host device ${asString(d.hostPath) ?? "?"} to ${asString(d.containerPath) ?? asString(d.hostPath) ?? "the container"}`);
+    });
+  },
+});
+
+const SHARED_PROPAGATION = ["shared", "rshared", "slave", "rslave"];
+
+export const noSharedMountPropagation = containerRule({
+  name: "docker-no-shared-mount-propagation",
+  description: "No bind mount uses shared or slave propagation (shared, rshared, slave, rslave): mounts made on one side would appear on the other, so a container could mount over host paths or see the host's new mounts.",
+  severity: "high",
+  remediationSteps: "Leave `bindOptions.propagation` unset or set it to `private`/`rprivate`.",
+  anchors: { cis: cisDocker("5.20"), guide: GUIDE },
+  validateResource: (args, report) => {
+    asRecords(args.props.mounts).forEach((m, i) => {
+      const b = isRecord(m.bindOptions) ? m.bindOptions : {};
+      const propagation = asString(b.propagation);
+      if (propagation && SHARED_PROPAGATION.includes(propagation.toLowerCase())) report(`container "${containerName(args)}" mounts[${i}] (${asString(m.source) ?? "?"}) uses ${propagation} mount propagation`);
+    });
+  },
+});
+
+const JOINABLE_NAMESPACES = ["networkMode", "pidMode", "ipcMode"] as const;
+
+export const noJoinedNamespaces = containerRule({
+  name: "docker-no-joined-container-namespaces",
+  description: "No container joins another container's network, PID or IPC namespace (`container:<id>`): it would see that container's processes, sockets and shared memory, and share its exposure.",
+  severity: "high",
+  remediationSteps: "Give each container its own namespaces and let them talk over a user-defined network.",
+  anchors: { guide: GUIDE },
+  validateResource: (args, report) => {
+    for (const key of JOINABLE_NAMESPACES) {
+      const v = asString(args.props[key]);
+      if (v?.startsWith("container:")) report(`container "${containerName(args)}" ${key} is "${v}": it joins another container's namespace`);
+    }
+  },
+});
+
+export const cpuLimited = containerRule({
+  name: "docker-cpu-limit",
+  description: "Containers have a CPU limit (`cpus`, or cpuQuota with cpuPeriod), so one of them cannot starve the host.",
+  severity: "medium",
+  profiles: { baseline: "advisory" },
+  remediationSteps: "Set `cpus` (e.g. \"1\") sized for the service.",
+  anchors: { cis: cisDocker("5.12"), kics: "Cpus Not Limited (6b610c50)", guide: GUIDE },
+  validateResource: (args, report) => {
+    skipNeverStartedSeed(args);
+    const cpus = asNumber(args.props.cpus);
+    const quota = asNumber(args.props.cpuQuota);
+    if (!(cpus !== undefined && cpus > 0) && !(quota !== undefined && quota > 0)) report(`container "${containerName(args)}" has no CPU limit (cpus or cpuQuota)`);
+  },
+});
+
+interface PrivilegedPortConfig {
+  allowedPorts: number[];
+}
+// A web origin serves HTTP and HTTPS on their standard ports; anything else below 1024 needs a reason.
+const DEFAULT_PRIVILEGED: PrivilegedPortConfig = { allowedPorts: [80, 443] };
+
+export const noPrivilegedHostPorts = containerRule({
+  name: "docker-no-privileged-host-ports",
+  description: "No container publishes a privileged host port (below 1024) other than the allowlisted ones (default 80 and 443).",
+  severity: "medium",
+  profiles: { baseline: "advisory" },
+  remediationSteps: "Publish the service on a host port of 1024 or above, or add the port to this policy's `allowedPorts` with the reason.",
+  anchors: { cis: cisDocker("5.8"), kics: "Privileged Ports Mapped In Container (bc2908f3)", guide: GUIDE },
+  configSchema: {
+    properties: {
+      allowedPorts: { type: "array", items: { type: "number" }, default: DEFAULT_PRIVILEGED.allowedPorts, description: "Privileged host ports a container may publish." },
+    },
+  },
+  validateResource: (args, report) => {
+    const { allowedPorts } = configOf(args, DEFAULT_PRIVILEGED);
+    asRecords(args.props.ports).forEach((p, i) => {
+      const host = asNumber(p.external) ?? asNumber(p.internal);
+      if (host !== undefined && host > 0 && host < 1024 && !allowedPorts.includes(host)) report(`container "${containerName(args)}" ports[${i}] publishes privileged host port ${host}`);
+    });
+  },
+});
+
+const DEFAULT_BRIDGE_MODES = [undefined, "", "bridge", "default"];
+
+export const noDefaultBridge = containerRule({
+  name: "docker-no-default-bridge",
+  description: "Containers are attached to a user-defined network (networksAdvanced) or none, never only to Docker's default bridge, where every container can reach every other one.",
+  severity: "medium",
+  profiles: { baseline: "advisory" },
+  remediationSteps: "Create a docker.Network per group of services that must talk and attach containers through `networksAdvanced`.",
+  anchors: { cis: cisDocker("5.30"), kics: "Networks Not Set (ce14a68b)", guide: GUIDE },
+  validateResource: (args, report) => {
+    const mode = args.props.networkMode;
+    if (isMasked(mode) || !DEFAULT_BRIDGE_MODES.includes(asString(mode))) return;
+    if (asArray(args.props.networksAdvanced).length === 0) report(`container "${containerName(args)}" runs on Docker's default bridge network (networkMode ${JSON.stringify(asString(mode) ?? "unset")}, no networksAdvanced)`);
+  },
+});
 
 export const containerRules: ResourceRule[] = [
   numericNonRootUser,
@@ -502,4 +613,10 @@ export const containerRules: ResourceRule[] = [
   imagePinned,
   imageAboveVersionFloor,
   noSecretEnv,
+  noHostDevices,
+  noSharedMountPropagation,
+  noJoinedNamespaces,
+  cpuLimited,
+  noPrivilegedHostPorts,
+  noDefaultBridge,
 ];

@@ -1,13 +1,14 @@
 import { cloudflareResourceRules, cloudflareStackRules } from "./cloudflare";
 import { computeResourceRules, computeStackRules } from "./compute";
 import { containerRules } from "./containers";
-import { networkRules } from "./network";
+import { networkResourceRules, networkStackRules } from "./network";
 import type { Rule } from "./rule";
 import { serviceRules } from "./services";
 
 /** Every rule of the Rampart pack, by area. The pack (policies/index.ts) and the offline evaluator share it. */
 export const RULES: readonly Rule[] = [
-  ...networkRules,
+  ...networkResourceRules,
+  ...networkStackRules,
   ...computeResourceRules,
   ...computeStackRules,
   ...containerRules,

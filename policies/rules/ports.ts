@@ -1,4 +1,5 @@
 import { PORTS, restrictedPorts, type PortEntry } from "@rampart/catalogue";
+import type { Profile } from "./rule";
 
 /**
  * Ports that must never be open to the whole internet: every admin and vpc entry of Rampart's port
@@ -34,6 +35,16 @@ const WELL_KNOWN: readonly RestrictedPort[] = [
   { from: 11211, to: 11211, protocol: "udp", label: "Memcached", class: "internal" },
   { from: 5672, to: 5672, protocol: "tcp", label: "AMQP", class: "internal" },
   { from: 9042, to: 9042, protocol: "tcp", label: "Cassandra", class: "internal" },
+  { from: 6379, to: 6379, protocol: "tcp", label: "Redis", class: "internal" },
+  { from: 9200, to: 9200, protocol: "tcp", label: "Elasticsearch/OpenSearch HTTP", class: "internal" },
+  { from: 9300, to: 9300, protocol: "tcp", label: "Elasticsearch/OpenSearch transport", class: "internal" },
+  { from: 5984, to: 5984, protocol: "tcp", label: "CouchDB", class: "internal" },
+  { from: 9092, to: 9092, protocol: "tcp", label: "Kafka", class: "internal" },
+  { from: 2181, to: 2181, protocol: "tcp", label: "ZooKeeper", class: "internal" },
+  { from: 445, to: 445, protocol: "tcp", label: "SMB", class: "admin" },
+  { from: 135, to: 135, protocol: "tcp", label: "MS RPC", class: "admin" },
+  { from: 5985, to: 5986, protocol: "tcp", label: "WinRM", class: "admin" },
+  { from: 6443, to: 6443, protocol: "tcp", label: "Kubernetes API", class: "admin" },
 ];
 
 function fromCatalogue(p: PortEntry): RestrictedPort {
@@ -42,10 +53,18 @@ function fromCatalogue(p: PortEntry): RestrictedPort {
 
 const CATALOGUED = restrictedPorts().map(fromCatalogue);
 
+/** Under `rampart`: the catalogue's admin and vpc ports (by their Rampart names) and the well-known ones. */
 export const RESTRICTED_PORTS: readonly RestrictedPort[] = [
   ...CATALOGUED,
-  ...WELL_KNOWN.filter((w) => !CATALOGUED.some((c) => c.from === w.from && c.to === w.to && c.protocol === w.protocol)),
+  ...WELL_KNOWN.filter((w) => !CATALOGUED.some((c) => c.from <= w.from && w.to <= c.to && c.protocol === w.protocol)),
 ];
+
+/** Under `baseline`, a program that is not Rampart: only ports whose meaning holds everywhere. */
+export const WELL_KNOWN_RESTRICTED_PORTS: readonly RestrictedPort[] = WELL_KNOWN;
+
+export function restrictedPortsOf(profile: Profile): readonly RestrictedPort[] {
+  return profile === "baseline" ? WELL_KNOWN_RESTRICTED_PORTS : RESTRICTED_PORTS;
+}
 
 /** The ports an origin serves HTTP(S) on; only Cloudflare may reach them (docs/exposure-classes.md, class "cloudflare"). */
 export const WEB_PORTS: readonly number[] = [80, ...PORTS.filter((p) => p.class === "cloudflare").map((p) => p.from)];
@@ -62,16 +81,16 @@ export function awsProtocol(v: unknown): ProtocolMatch {
 }
 
 /** Restricted ports a rule covering [from, to]/protocol would open. */
-export function restrictedOverlaps(from: number, to: number, protocol: ProtocolMatch): RestrictedPort[] {
+export function restrictedOverlaps(from: number, to: number, protocol: ProtocolMatch, profile: Profile = "rampart"): RestrictedPort[] {
   if (protocol === "other") return [];
-  return RESTRICTED_PORTS.filter(
+  return restrictedPortsOf(profile).filter(
     (p) => (protocol === "all" || p.protocol === protocol) && p.from <= to && from <= p.to,
   );
 }
 
 /** Restricted entries that contain a single port. */
-export function restrictedPortsAt(port: number, protocol: "tcp" | "udp"): RestrictedPort[] {
-  return restrictedOverlaps(port, port, protocol);
+export function restrictedPortsAt(port: number, protocol: "tcp" | "udp", profile: Profile = "rampart"): RestrictedPort[] {
+  return restrictedOverlaps(port, port, protocol, profile);
 }
 
 export function portLabel(p: RestrictedPort): string {

@@ -48,7 +48,7 @@ export const coturnDeniedPeers = serviceRule({
     "coturn denies relaying to private, loopback, link-local, cloud-metadata, CGNAT, multicast and reserved ranges (IPv4 and IPv6) and sets no-multicast-peers; no allowed-peer-ip re-opens them.",
   severity: "critical",
   remediationSteps: "Add a `denied-peer-ip=` line for each required range (CIDR or first-last), `no-multicast-peers`, and remove allowed-peer-ip lines that overlap them.",
-  anchors: { guide: `${COTURN_GUIDE}; Enable Security TURN hardening (SSRF)` },
+  anchors: { guide: `docs/services.md#denied-peer-ranges; https://github.com/coturn/coturn/blob/master/README.turnserver` },
   configSchema: {
     properties: {
       requiredDeniedRanges: { type: "array", items: { type: "string" }, default: REQUIRED_DENIED_PEERS.map((n) => n.cidr), description: "Ranges coturn's denied-peer-ip lines must cover." },
@@ -140,7 +140,7 @@ export const nginxTlsVersions = serviceRule({
   name: "nginx-tls-1-2-1-3-only",
   description: "The edge proxy's TLS servers allow only TLSv1.2 and TLSv1.3 (explicit ssl_protocols: older nginx defaults include TLSv1/1.1).",
   remediationSteps: "Set `ssl_protocols TLSv1.2 TLSv1.3;`.",
-  anchors: { kics: "Nginx SSL protocols", guide: NGINX_GUIDE },
+  anchors: { guide: NGINX_GUIDE },
   validateResource: (args, report) => {
     for (const { file, tree } of nginxFiles(args)) {
       for (const s of tlsServers(tree)) {
@@ -220,7 +220,7 @@ export function flattenYaml(text: string, file: string): Record<string, unknown>
   return out;
 }
 
-const ES_GUIDE = "docs/services.md#elasticsearch; https://www.elastic.co/guide/en/elasticsearch/reference/current/security-settings.html";
+const ES_GUIDE = "docs/services.md#elasticsearch";
 const falsy = (v: unknown) => v === false || v === "false";
 const truthy = (v: unknown) => v === true || v === "true";
 
@@ -252,7 +252,7 @@ export const elasticsearchHttpTls = serviceRule({
 
 // ---------------------------------------------------------------- Redis
 
-const REDIS_GUIDE = "docs/services.md#redis; https://redis.io/docs/latest/operate/oss_and_stack/management/security/acl/";
+const REDIS_GUIDE = "docs/services.md#redis; https://www.redis.io/topics/acl";
 
 export const redisDefaultUserOff = serviceRule({
   name: "redis-default-user-off",
@@ -289,7 +289,7 @@ export const redisProtectedMode = serviceRule({
 
 // ---------------------------------------------------------------- LiveKit
 
-const LIVEKIT_GUIDE = "docs/services.md#livekit; https://docs.livekit.io/home/self-hosting/deployment/";
+const LIVEKIT_GUIDE = "docs/services.md#livekit";
 const LIVEKIT_IMAGE = /(^|\/)livekit-server[:@]/;
 const LIVEKIT_PROMETHEUS_PORT = port("livekit-prometheus").from;
 
@@ -337,7 +337,7 @@ export const noInlineSecrets = serviceRule({
   description:
     "Plain (non-secret) configuration files carry no secrets — coturn static-auth-secret, Redis requirepass/masterauth and plaintext ACL passwords, Elasticsearch bootstrap.password — so state and previews stay clean and rules can read the rest.",
   remediationSteps: "Move the secret to its own secret upload under /run/secrets and reference it (coturn: pass it from the secret file at start; Redis: hashed passwords `#<sha256>`; Elasticsearch: the keystore).",
-  anchors: { kics: "Passwords And Secrets - Generic", guide: "docs/container-baseline.md#secrets-as-files" },
+  anchors: { guide: "docs/container-baseline.md#secrets-as-files" },
   validateResource: (args, report) => {
     const coturn = uploadsMatching(args.props, FILES.coturn).files;
     const redis = [...uploadsMatching(args.props, FILES.redis).files, ...uploadsMatching(args.props, FILES.redisAcl).files];

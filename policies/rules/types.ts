@@ -7,6 +7,8 @@ export const T = {
   defaultSecurityGroup: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
   instance: "aws:ec2/instance:Instance",
   launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+  launchConfiguration: "aws:ec2/launchConfiguration:LaunchConfiguration",
+  subnet: "aws:ec2/subnet:Subnet",
   ebsVolume: "aws:ebs/volume:Volume",
   vpc: "aws:ec2/vpc:Vpc",
   flowLog: "aws:ec2/flowLog:FlowLog",
@@ -14,5 +16,10 @@ export const T = {
   zoneSetting: "cloudflare:index/zoneSetting:ZoneSetting",
   dnsRecord: "cloudflare:index/dnsRecord:DnsRecord",
   ruleset: "cloudflare:index/ruleset:Ruleset",
+  pageRule: "cloudflare:index/pageRule:PageRule",
+  hostnameTlsSetting: "cloudflare:index/hostnameTlsSetting:HostnameTlsSetting",
+  customHostname: "cloudflare:index/customHostname:CustomHostname",
+  /** @pulumi/cloudflare 5's DNS record, still served (deprecated) by 6. */
+  record: "cloudflare:index/record:Record",
   aopSettings: "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings",
 } as const;

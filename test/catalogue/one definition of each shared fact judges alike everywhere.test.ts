@@ -116,7 +116,12 @@ describe("image pinning and version floors", () => {
     expect(versionFloorProblem("coturn/coturn:4.13.0")).toBeUndefined();
     expect(versionFloorProblem("coturn/coturn:5.0.0")).toBeUndefined();
     expect(versionFloorProblem(`coturn/coturn@sha256:${"c".repeat(64)}`)).toBeUndefined();
-    expect(versionFloorProblem("redis:4.0.0")).toBeUndefined();
+    expect(versionFloorProblem("elasticsearch:4.0.0")).toBeUndefined();
+  });
+
+  it("refuses Redis below the release that fixed its Lua RCE on each patched line, and every unpatched line", () => {
+    for (const ok of ["redis:8.2.2-bookworm", "redis:8.0.4", "redis:7.4.6-alpine", "redis:7.2.11", "redis:6.2.20", "redis:8.4.0"]) expect(versionFloorProblem(ok), ok).toBeUndefined();
+    for (const bad of ["redis:8.2.1", "redis:8.0.3", "redis:7.4.5", "redis:7.0.15", "redis:6.0.9", "redis:5.0.14"]) expect(versionFloorProblem(bad), bad).toMatch(/CVE-2025-49844/);
   });
 });
 

@@ -15,7 +15,7 @@ const opts: TranslateOptions = {
 
 const hardened = {
   name: "redis",
-  image: "redis:7.4.1",
+  image: "redis:7.4.6",
   user: "999:999",
   readOnly: true,
   privileged: false,

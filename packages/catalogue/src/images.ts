@@ -53,30 +53,65 @@ export function pinVerdict(ref: string): PinVerdict {
   return { pinned: true };
 }
 
+type Version = readonly [number, number, number];
+
 export interface VersionFloor {
   /** The image's repository name without registry or namespace, e.g. `coturn` for `docker.io/coturn/coturn`. */
   readonly image: string;
-  readonly minimum: readonly [number, number, number];
+  /**
+   * The first release carrying the fix on each release line (major.minor) that got one. A version on a
+   * listed line must be at least that release; a line between or before them never got the fix; a line
+   * newer than every listed one has it.
+   */
+  readonly fixedIn: readonly Version[];
   readonly why: string;
 }
 
-/** Releases older than these are refused wherever their version can be read from the tag. */
+/**
+ * Releases older than these are refused wherever their version can be read from the tag: config
+ * validation, the container component and the policy pack all ask `versionFloorProblem`. Services of the
+ * catalogue without an entry (LiveKit, Elasticsearch, nginx, the gateway) have no floor yet.
+ */
 export const VERSION_FLOORS: readonly VersionFloor[] = [
   {
     image: "coturn",
-    minimum: [4, 13, 0],
+    fixedIn: [[4, 13, 0]],
     why: "older coturn relays to IPv4-mapped IPv6 peers (::ffff:127.0.0.1) past its denied-peer list",
+  },
+  {
+    image: "redis",
+    // The release lines Redis patched on 2025-10-03 (docker-library/official-images#20011).
+    fixedIn: [
+      [6, 2, 20],
+      [7, 2, 11],
+      [7, 4, 6],
+      [8, 0, 4],
+      [8, 2, 2],
+    ],
+    why: "older Redis lets a Lua script run code in the server (CVE-2025-49844, CVE-2025-46817) or as another user (CVE-2025-46818)",
   },
 ];
 
-function versionOf(tag: string): [number, number, number] | undefined {
+function versionOf(tag: string): Version | undefined {
   const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(tag);
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
 }
 
-function older(a: readonly number[], b: readonly number[]): boolean {
-  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) < (b[i] ?? 0);
-  return false;
+function compare(a: readonly number[], b: readonly number[], parts = 3): number {
+  for (let i = 0; i < parts; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+  return 0;
+}
+
+/** Whether `v` carries the fix of `floor` (see VersionFloor.fixedIn). */
+export function meetsFloor(v: Version, floor: VersionFloor): boolean {
+  const sameLine = floor.fixedIn.find((f) => compare(f, v, 2) === 0);
+  if (sameLine) return compare(v, sameLine) >= 0;
+  return floor.fixedIn.every((f) => compare(v, f, 2) > 0);
+}
+
+function floorText(floor: VersionFloor): string {
+  const texts = floor.fixedIn.map((f) => f.join("."));
+  return texts.length === 1 ? texts[0]! : `${texts.slice(0, -1).join(", ")} or ${texts[texts.length - 1]} (on their release lines)`;
 }
 
 /** Why `ref` is below its image's version floor, or undefined (also when its version cannot be read from the tag). */
@@ -86,6 +121,6 @@ export function versionFloorProblem(ref: string): string | undefined {
   const name = parsed.repository.slice(parsed.repository.lastIndexOf("/") + 1);
   const floor = VERSION_FLOORS.find((f) => f.image === name);
   const version = versionOf(parsed.tag);
-  if (!floor || !version || !older(version, floor.minimum)) return undefined;
-  return `image "${ref.trim()}" is ${name} ${version.join(".")}, below the floor ${floor.minimum.join(".")}: ${floor.why}`;
+  if (!floor || !version || meetsFloor(version, floor)) return undefined;
+  return `image "${ref.trim()}" is ${name} ${version.join(".")}, below the floor ${floorText(floor)}: ${floor.why}`;
 }
