@@ -106,7 +106,7 @@ export function worldOpenings(entries: readonly SgEntry[], profile: Profile): st
     const world = internetWide(covering.flatMap((e) => e.cidrs));
     if (!world) continue;
     out.push(
-      `${covering.map((e) => e.where).join(", ")}: ingress from ${world.sources.join(", ")} together covers ${Math.round(world.share * 100)}% of the ${world.family === "ipv4" ? "IPv4" : "IPv6"} internet on ${portLabel(p)}`,
+      `${covering.map((e) => e.where).join(", ")}: ingress from ${world.sources.join(", ")} together cover ${(world.share * 100).toFixed(1)}% of the ${world.family === "ipv4" ? "IPv4" : "IPv6"} internet on ${portLabel(p)}`,
     );
   }
   return out;
@@ -162,7 +162,7 @@ export const noWorldRestrictedPortsAcrossRules: StackRule = {
       if (members.length < 2) continue;
       const entries = members.flatMap((r) => sgEntries(r.type, r.props).filter((e) => e.direction === "ingress").map((e) => ({ ...e, where: `${r.name}${e.where === "rule" ? "" : `.${e.where}`}` })));
       // A single entry that is the internet on its own is the resource rule's finding.
-      const combined = worldOpenings(entries, ctx.profile).filter((m) => m.includes(" together covers "));
+      const combined = worldOpenings(entries, ctx.profile).filter((m) => m.includes(" together cover "));
       for (const m of combined) report(`security group ${id}: ${m}`, members[0]!.urn);
     }
   },

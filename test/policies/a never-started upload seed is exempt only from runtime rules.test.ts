@@ -19,6 +19,7 @@ function seed(overrides: Record<string, unknown> = {}) {
       start: false,
       mustRun: false,
       networkMode: "none",
+      networksAdvanced: [],
       ports: [],
       healthcheck: undefined,
       restart: "no",

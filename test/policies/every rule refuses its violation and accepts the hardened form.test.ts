@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { evaluatePolicies, type PlanResource } from "@rampart/policies/check/evaluate";
 import { RULES } from "@rampart/policies/rules";
+import { profileLevel, type Profile } from "@rampart/policies/rules/rule";
 import { container, coturn, edge, elasticsearch, livekit, redis, resource } from "./fixtures/build";
 import { CASES, goodInstance, goodZoneSettings, INSTANCE, proxied, rateLimit, waf } from "./fixtures/cases";
 
-function violationsOf(policy: string, stack: PlanResource[]) {
-  return evaluatePolicies(stack).violations.filter((v) => v.policy === policy);
+function violationsOf(policy: string, stack: PlanResource[], profile: Profile) {
+  return evaluatePolicies(stack, { profile }).violations.filter((v) => v.policy === policy);
 }
 
 describe("every rule of the pack", () => {
@@ -14,15 +15,17 @@ describe("every rule of the pack", () => {
   });
 
   for (const [policy, c] of Object.entries(CASES)) {
-    describe(policy, () => {
-      it("refuses the violating resource with a message naming what is wrong", () => {
-        const found = violationsOf(policy, c.bad);
-        expect(found.length, JSON.stringify(evaluatePolicies(c.bad).violations, null, 1)).toBeGreaterThan(0);
+    const profile = c.profile ?? "rampart";
+    const rule = RULES.find((r) => r.name === policy)!;
+    describe(`${policy} (${profile})`, () => {
+      it("refuses the violating resource with a message naming what is wrong, at the rule's level for the profile", () => {
+        const found = violationsOf(policy, c.bad, profile);
+        expect(found.length, JSON.stringify(evaluatePolicies(c.bad, { profile }).violations, null, 1)).toBeGreaterThan(0);
         expect(found.map((v) => v.message).join("\n")).toMatch(c.message);
-        expect(found.every((v) => v.level === "mandatory")).toBe(true);
+        expect(new Set(found.map((v) => v.level))).toEqual(new Set([profileLevel(rule, profile)]));
       });
       it("accepts the hardened form", () => {
-        expect(violationsOf(policy, c.good)).toEqual([]);
+        expect(violationsOf(policy, c.good, profile)).toEqual([]);
       });
     });
   }
