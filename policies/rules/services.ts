@@ -120,6 +120,8 @@ function where(file: ConfigFile, d: NginxDirective): string {
 
 export const nginxClientCert = serviceRule({
   name: "nginx-authenticated-origin-pulls",
+  // Rampart's architecture: an origin that only Cloudflare may reach.
+  profiles: { baseline: "off" },
   description: "Every TLS server block of the edge proxy verifies the client certificate (ssl_verify_client on, with ssl_client_certificate): Authenticated Origin Pulls.",
   remediationSteps: "Set `ssl_verify_client on;` and `ssl_client_certificate /etc/nginx/cloudflare-aop-ca.pem;` (the per-zone CA) in the http or server context.",
   anchors: { guide: NGINX_GUIDE },
@@ -179,6 +181,8 @@ interface RealIpConfig {
 
 export const nginxRealIpTrusted = serviceRule({
   name: "nginx-real-ip-from-trusted-ranges",
+  // The default trusted ranges are Cloudflare's; behind another proxy they are wrong, not unsafe.
+  profiles: { baseline: "advisory" },
   description: "The edge proxy takes the client IP from a header (real_ip_header) only when the peer is in Cloudflare's ranges (or loopback): set_real_ip_from never names anything else.",
   remediationSteps: "List only Cloudflare's ranges in `set_real_ip_from` (generated from cloudflare.getIpRanges) with `real_ip_header CF-Connecting-IP;`.",
   anchors: { guide: `${NGINX_GUIDE}; https://nginx.org/en/docs/http/ngx_http_realip_module.html` },
@@ -310,6 +314,7 @@ export const livekitNoInlineKeys = serviceRule({
 
 export const livekitMetricsNotPublic = serviceRule({
   name: "livekit-metrics-not-public",
+  profiles: { baseline: "advisory" },
   description:
     "LiveKit's Prometheus port is never published on a public binding (0.0.0.0/::). It applies to the container running the LiveKit image, whether or not livekit.yaml is uploaded to that very container (files may reach it through a volume seeded by another one, and the port may sit in a secret fragment): the port is livekit.yaml's when readable there, else the catalogue's.",
   remediationSteps: "Publish the prometheus port on 127.0.0.1 or the host's private address only, and protect it with credentials.",
