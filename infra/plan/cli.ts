@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { renameSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { evaluatePolicies } from "@rampart/policies/check/evaluate";
 import { PACK_NAME, PACK_VERSION } from "@rampart/policies/pack";
@@ -20,8 +21,21 @@ function useColor(): boolean {
   return process.stdout.isTTY === true && !process.env.NO_COLOR;
 }
 
+const USAGE = "usage: npm run plan -- --stack <name> [--json [--out FILE]] [--project-dir DIR]";
+
 /**
- * `npm run plan -- --stack <name> [--json]`: the stack's plan, offline, with the policy verdict.
+ * Writes the plan JSON to a file, whole or not at all (a temporary file renamed into place). npm prints
+ * its script banner on stdout, so `npm run plan -- --json > FILE` is not JSON; `--out FILE` (or
+ * `npm run -s plan -- --json > FILE`) is.
+ */
+function writeAtomically(file: string, text: string): void {
+  const tmp = resolve(dirname(file), `.${process.pid}.plan.tmp`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+/**
+ * `npm run plan -- --stack <name> [--json [--out FILE]]`: the stack's plan, offline, with the policy verdict.
  * Exit codes: 0 clean, 1 a mandatory policy violation, 2 invalid configuration or usage.
  */
 async function main(): Promise<number> {
@@ -30,21 +44,30 @@ async function main(): Promise<number> {
     args = parseArgs({ options: {
         stack: { type: "string", short: "s" },
         json: { type: "boolean", default: false },
+        out: { type: "string", short: "o" },
         // Another checkout or a scratch copy of the project files (Pulumi.yaml + Pulumi.<stack>.yaml).
         "project-dir": { type: "string" },
       }, }).values;
   } catch (e) {
-    process.stderr.write(`plan: ${(e as Error).message}\nusage: npm run plan -- --stack <name> [--json] [--project-dir DIR]\n`);
+    process.stderr.write(`plan: ${(e as Error).message}\n${USAGE}\n`);
     return 2;
   }
   if (!args.stack) {
-    process.stderr.write("plan: --stack is required (e.g. --stack local)\nusage: npm run plan -- --stack <name> [--json] [--project-dir DIR]\n");
+    process.stderr.write(`plan: --stack is required (e.g. --stack local)\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.out !== undefined && !args.json) {
+    process.stderr.write(`plan: --out writes the JSON plan; add --json\n${USAGE}\n`);
     return 2;
   }
   const evaluate: PolicyEvaluator = (resources) => evaluatePolicies(resources).violations;
   try {
     const plan = await runPlan(resolve(args["project-dir"] ?? resolve(__dirname, "..", "..")), args.stack, evaluate);
-    process.stdout.write(args.json ? JSON.stringify(plan, null, 2) + "\n" : formatPreview(plan, PACK, { color: useColor() }));
+    if (args.out !== undefined) {
+      writeAtomically(resolve(args.out), JSON.stringify(plan, null, 2) + "\n");
+      const mandatory = plan.violations.filter((v) => v.level === "mandatory").length;
+      process.stderr.write(`plan: wrote ${plan.resources.length} resources and ${plan.violations.length} violation(s) (${mandatory} mandatory) to ${args.out}\n`);
+    } else process.stdout.write(args.json ? JSON.stringify(plan, null, 2) + "\n" : formatPreview(plan, PACK, { color: useColor() }));
     return plan.violations.some((v) => v.level === "mandatory") ? 1 : 0;
   } catch (e) {
     if (e instanceof ConfigError || e instanceof StackNotFoundError) {
