@@ -1,15 +1,16 @@
-import {
-  unknownCheckingProxy,
-  UnknownValueError,
-  type EnforcementLevel,
-  type PolicyResource,
-  type PolicyResourceOptions,
-  type ResourceValidationArgs,
-  type StackValidationArgs,
-} from "@pulumi/policy";
+import type * as PolicySdk from "@pulumi/policy";
+import type { EnforcementLevel, PolicyResource, PolicyResourceOptions, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { RULES } from "../rules";
 import { PROFILE_POLICY, PROFILE_SCHEMA, profileFromConfig } from "../rules/profile";
 import { DEFAULT_PROFILE, profileLevel, type Profile, type ResourceRule, type Rule, type RuleContext, type StackRule } from "../rules/rule";
+
+/**
+ * The SDK's index starts by loading its gRPC server and @pulumi/pulumi (seconds on a busy machine); the
+ * offline evaluator needs only the proxy module, the very one the served pack's server uses. Its typings
+ * are stripped, so the types come from the index.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { unknownCheckingProxy, UnknownValueError } = require("@pulumi/policy/proxy") as Pick<typeof PolicySdk, "unknownCheckingProxy" | "UnknownValueError">;
 
 /**
  * The offline policy server: runs the pack's rule functions over a list of resources exactly as the
@@ -251,12 +252,14 @@ function stackResources(resources: readonly StateResource[]): PolicyResource[] {
 }
 
 function evaluateStack(resources: readonly StateResource[], rules: readonly StackRule[], config: Map<string, PolicySettings>, result: Evaluation, ctx: RuleContext): void {
+  // Built once: stack rules only read the resources (the policy server hands them the same list too).
+  const policyResources = rules.length > 0 ? stackResources(resources) : [];
   for (const rule of rules) {
     const settings = config.get(rule.name)!;
     if (settings.level === "disabled") continue;
     const level = settings.level === "remediate" ? "mandatory" : settings.level;
     const args: StackValidationArgs = {
-      resources: stackResources(resources),
+      resources: policyResources,
       stackTags: new Map(),
       getConfig: <T extends object>() => ({ ...settings.properties }) as T,
       notApplicable,

@@ -1,3 +1,4 @@
+import { memoByText } from "./memo";
 /** One directive of a line-oriented configuration file. */
 export interface Directive {
   key: string;
@@ -15,7 +16,7 @@ function stripComment(line: string): string {
  * turnserver.conf: `key=value` or `key value` or a bare `flag`, `#` comments, an optional leading
  * `--` (coturn accepts its command-line spelling in the file too).
  */
-export function parseCoturn(text: string): Directive[] {
+function parseCoturnText(text: string): Directive[] {
   const out: Directive[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = stripComment(raw);
@@ -35,7 +36,7 @@ export function redisArgs(line: string): string[] {
 }
 
 /** redis.conf and Redis ACL files: `directive arg arg ...`, `#` comments at line start. */
-export function parseRedis(text: string): { args: string[]; line: number }[] {
+function parseRedisText(text: string): { args: string[]; line: number }[] {
   const out: { args: string[]; line: number }[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
@@ -45,3 +46,6 @@ export function parseRedis(text: string): { args: string[]; line: number }[] {
   });
   return out;
 }
+
+export const parseCoturn = memoByText(parseCoturnText);
+export const parseRedis = memoByText(parseRedisText);

@@ -1,3 +1,4 @@
+import { memoByText } from "./memo";
 /** A directive of an nginx configuration: `name args...;` or `name args... { children }`. */
 export interface NginxDirective {
   name: string;
@@ -41,7 +42,7 @@ function tokenize(text: string): Token[] {
 }
 
 /** Parses nginx configuration text into a directive tree; throws with a line number on bad syntax. */
-export function parseNginx(text: string): NginxDirective[] {
+function parseNginxText(text: string): NginxDirective[] {
   const tokens = tokenize(text);
   let pos = 0;
   const block = (depth: number): NginxDirective[] => {
@@ -111,3 +112,6 @@ export function allDirectives(root: NginxDirective[], name: string): NginxDirect
   walk(root);
   return out;
 }
+
+/** Parses nginx configuration (memoised by text: see memo.ts). Throws on unbalanced braces or quotes. */
+export const parseNginx = memoByText(parseNginxText);

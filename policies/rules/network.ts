@@ -1,6 +1,7 @@
 import type { PolicyResource, ResourceValidationArgs } from "@pulumi/policy";
 import { CLOUDFLARE_RANGES, coveredBy, internetWide, parseRange, parseRanges } from "@rampart/catalogue";
 import { awsProtocol, portLabel, restrictedOverlaps, restrictedPortsOf, WEB_PORTS, type ProtocolMatch, type RestrictedPort } from "./ports";
+import { memoByText } from "../parsers/memo";
 import { configOf, type Profile, type ResourceRule, type StackRule } from "./rule";
 import { T } from "./types";
 import { asArray, asNumber, asRecords, asString, asStrings, isMasked, isNonEmptyString } from "./values";
@@ -175,6 +176,9 @@ interface WebOriginConfig {
 /** Address space that is not the internet: an origin may take HTTP(S) from its own network. */
 const PRIVATE_RANGES = parseRanges(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "fc00::/7", "::1/128"]);
 
+/** Cloudflare's ranges (as configured) and private space, parsed once per configured list. */
+const trustedOrigins = memoByText((ranges: string) => [...parseRanges(ranges.split(" ").filter(Boolean)), ...PRIVATE_RANGES]);
+
 export const webFromCloudflareOnly: ResourceRule = {
   kind: "resource",
   name: "security-group-web-from-cloudflare-only",
@@ -194,7 +198,7 @@ export const webFromCloudflareOnly: ResourceRule = {
   resourceTypes: SG_INGRESS_TYPES,
   validateResource: (args, report) => {
     const { cloudflareRanges } = configOf<WebOriginConfig>(args, { cloudflareRanges: [...CLOUDFLARE_RANGES] });
-    const trusted = [...parseRanges(cloudflareRanges), ...PRIVATE_RANGES];
+    const trusted = trustedOrigins(cloudflareRanges.join(" "));
     for (const e of ingressOf(args)) {
       if (e.protocol !== "tcp" && e.protocol !== "all") continue;
       const web = WEB_PORTS.filter((p) => p >= e.from && p <= e.to);

@@ -3,6 +3,7 @@ import { parseCoturn, parseRedis } from "../parsers/keyvalue";
 import { effective, parseNginx, serverBlocks, allDirectives, type NginxDirective } from "../parsers/nginx";
 import { configFilesOrSkip, FILES, uploadsMatching, type ConfigFile } from "./configfiles";
 import { CLOUDFLARE_RANGES, coveredBy, DENIED_PEER_NETWORKS, isAllInterfaces, parseRange, parseRanges, rangesOverlap } from "@rampart/catalogue";
+import { memoByText } from "../parsers/memo";
 import { configOf, type ResourceRule } from "./rule";
 import { T } from "./types";
 import { port } from "@rampart/catalogue";
@@ -179,6 +180,8 @@ interface RealIpConfig {
   trustedRanges: string[];
 }
 
+const parsedRanges = memoByText((ranges: string) => parseRanges(ranges.split(" ").filter(Boolean)));
+
 export const nginxRealIpTrusted = serviceRule({
   name: "nginx-real-ip-from-trusted-ranges",
   // The default trusted ranges are Cloudflare's; behind another proxy they are wrong, not unsafe.
@@ -193,7 +196,7 @@ export const nginxRealIpTrusted = serviceRule({
   },
   validateResource: (args, report) => {
     const { trustedRanges } = configOf<RealIpConfig>(args, { trustedRanges: [...CLOUDFLARE_RANGES, "127.0.0.0/8", "::1/128"] });
-    const trusted = parseRanges(trustedRanges);
+    const trusted = parsedRanges(trustedRanges.join(" "));
     for (const { file, tree } of nginxFiles(args)) {
       for (const d of allDirectives(tree, "set_real_ip_from")) {
         const v = d.args[0] ?? "";
@@ -208,12 +211,12 @@ export const nginxRealIpTrusted = serviceRule({
 // ---------------------------------------------------------------- Elasticsearch
 
 /** Flattens YAML into dotted keys: Elasticsearch accepts both `a.b: x` and nested `a: {b: x}`. */
-export function flattenYaml(text: string, file: string): Record<string, unknown> {
+const flattenYamlText = memoByText((text: string): Record<string, unknown> | Error => {
   let doc: unknown;
   try {
     doc = YAML.parse(text);
   } catch (e) {
-    throw new Error(`${file}: not valid YAML: ${(e as Error).message}`);
+    return e as Error;
   }
   const out: Record<string, unknown> = {};
   const walk = (v: unknown, prefix: string) => {
@@ -222,6 +225,12 @@ export function flattenYaml(text: string, file: string): Record<string, unknown>
   };
   walk(doc ?? {}, "");
   return out;
+});
+
+export function flattenYaml(text: string, file: string): Record<string, unknown> {
+  const flat = flattenYamlText(text);
+  if (flat instanceof Error) throw new Error(`${file}: not valid YAML: ${flat.message}`);
+  return flat;
 }
 
 const ES_GUIDE = "docs/services.md#elasticsearch";

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { main } from "@rampart/policies/check/cli";
+import { RULES } from "@rampart/policies/rules";
+import { profileLevel } from "@rampart/policies/rules/rule";
 import { CASES } from "./fixtures/cases";
 import { INSECURE_STACK_FILE, insecureStack } from "./fixtures/insecure-stack";
 
@@ -93,6 +95,7 @@ describe("the deliberately insecure stack fixture", { timeout: 120_000 }, () => 
       "docker-ports-explicit-host-ip",
       "docker-restricted-ports-not-on-all-interfaces",
       "ebs-volumes-encrypted",
+      "ec2-detailed-monitoring",
       "ec2-imdsv2-required-hop-limit-1",
       "nginx-authenticated-origin-pulls",
       "redis-protected-mode",
@@ -111,15 +114,17 @@ describe("the deliberately insecure stack fixture", { timeout: 120_000 }, () => 
 
 describe("a plan holding any single insecure resource", () => {
   for (const [policy, c] of Object.entries(CASES)) {
-    it(`exits 1 naming ${policy}`, () => {
+    const profile = c.profile ?? "rampart";
+    const level = profileLevel(RULES.find((r) => r.name === policy)!, profile);
+    it(`names ${policy} at its level (${level} under ${profile}) and exits 1 only on a mandatory one`, () => {
       const file = join(tmp, `${policy}.plan.json`);
       writeFileSync(file, JSON.stringify({ stack: "t", resources: c.bad, violations: [] }));
       const out: string[] = [];
       const spy = vi.spyOn(process.stdout, "write").mockImplementation((s) => (out.push(String(s)), true));
-      const code = main([file]);
+      const code = main([file, "--profile", profile]);
       spy.mockRestore();
-      expect(code).toBe(1);
-      expect(out.join("")).toContain(`[mandatory] ${policy}: `);
+      expect(out.join("")).toContain(`[${level}] ${policy}: `);
+      if (level === "mandatory") expect(code).toBe(1);
     });
   }
 });

@@ -8,6 +8,8 @@ import { evaluatePolicies } from "@rampart/policies/check/evaluate";
 import { PACK_NAME, PACK_VERSION } from "@rampart/policies/pack";
 import { RULES } from "@rampart/policies/rules";
 import { T } from "@rampart/policies/rules/types";
+import { SECRET_SIG, SECRET_SIG_KEY } from "@rampart/policies/check/shapes";
+import * as pulumi from "@pulumi/pulumi";
 import { container, resource } from "./fixtures/build";
 
 describe("rule metadata", () => {
@@ -60,6 +62,13 @@ describe("provider type tokens", () => {
       aopSettings: cloudflare.AuthenticatedOriginPullsSettings as never,
     };
     for (const [k, token] of Object.entries(T)) expect(classes[k]?.__pulumiType, k).toBe(token);
+  });
+});
+
+describe("what the offline checker writes out instead of loading the SDK", () => {
+  it("the secret envelope markers are the SDK's", () => {
+    expect(SECRET_SIG_KEY).toBe(pulumi.runtime.specialSigKey);
+    expect(SECRET_SIG).toBe(pulumi.runtime.specialSecretSig);
   });
 });
 
