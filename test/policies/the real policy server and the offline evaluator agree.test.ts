@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { evaluatePolicies, type PlanResource } from "@rampart/policies/check/evaluate";
+import { analyzer } from "../support/policy-analyzer";
 import { RULES } from "@rampart/policies/rules";
 import { connectToPack, type ServedPack } from "../support/policy-analyzer";
 import { container, coturn, resource } from "./fixtures/build";
@@ -58,5 +60,27 @@ describe("the PolicyPack served by @pulumi/policy", { timeout: 60_000 }, () => {
   }
   it("does flag the insecure container (the comparison is not vacuous)", async () => {
     expect((await analyze(cases[0]![1])).length).toBeGreaterThanOrEqual(7);
+  });
+});
+
+describe("the served pack under the baseline profile's shipped config", { timeout: 60_000 }, () => {
+  const LEVEL_NAMES: Record<number, string> = { [analyzer.EnforcementLevel.ADVISORY]: "advisory", [analyzer.EnforcementLevel.MANDATORY]: "mandatory" };
+  const web = resource("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", { securityGroupId: "sg-1", cidrIpv4: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 443, toPort: 443 });
+  const nginx = container({ image: "nginx:1.27.3", ports: [{ internal: 80, external: 8080, ip: "0.0.0.0" }], healthcheck: undefined }, "web");
+
+  it("gives the verdict policy:check --profile baseline gives, levels included", async () => {
+    const file = JSON.parse(readFileSync(join(ROOT, "policies/profiles/baseline.json"), "utf8")) as Record<string, unknown>;
+    const info = await served.info();
+    const defaults = Object.fromEntries(info.getPoliciesList().map((p) => [p.getName(), LEVEL_NAMES[p.getEnforcementlevel()] ?? "mandatory"]));
+    await served.configure(defaults, file);
+    for (const r of [web, nginx]) {
+      const got = (await served.analyze(r)).map((d) => ({ policy: d.policy, message: withoutDescription(d.policy, d.message), level: LEVEL_NAMES[d.level] }));
+      const want = evaluatePolicies([r], { profile: "baseline" }).violations.map((v) => ({ policy: v.policy, message: v.message, level: v.level }));
+      expect(got.sort(byPolicy), r.name).toEqual(want.sort(byPolicy));
+    }
+    // Not vacuous: the web rule's description (rules-described, low) is advisory, Cloudflare-only is gone.
+    const webHits = (await served.analyze(web)).map((d) => d.policy);
+    expect(webHits).toContain("security-group-rules-described");
+    expect(webHits).not.toContain("security-group-web-from-cloudflare-only");
   });
 });

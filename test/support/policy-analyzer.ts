@@ -21,11 +21,24 @@ export interface Diagnostic {
 type Client = grpc.Client & {
   getAnalyzerInfo: (req: Empty, cb: (err: Error | null, res: analyzer.AnalyzerInfo) => void) => void;
   analyze: (req: analyzer.AnalyzeRequest, cb: (err: Error | null, res: analyzer.AnalyzeResponse) => void) => void;
+  configure: (req: analyzer.ConfigureAnalyzerRequest, cb: (err: Error | null) => void) => void;
+};
+
+const LEVELS: Record<string, analyzer.EnforcementLevel> = {
+  advisory: analyzer.EnforcementLevel.ADVISORY,
+  mandatory: analyzer.EnforcementLevel.MANDATORY,
+  disabled: analyzer.EnforcementLevel.DISABLED,
+  remediate: analyzer.EnforcementLevel.REMEDIATE,
 };
 
 export interface ServedPack {
   info(): Promise<analyzer.AnalyzerInfo>;
   analyze(r: PlanResource): Promise<Diagnostic[]>;
+  /**
+   * Hands the pack its config as the engine does after reconciling a `--policy-pack-config` file: every
+   * policy of `defaults` (name → declared level) at its level, overridden by the file's entries.
+   */
+  configure(defaults: Record<string, string>, file: Record<string, unknown>): Promise<void>;
   close(): void;
 }
 
@@ -67,6 +80,21 @@ export async function connectToPack(child: ChildProcess, what: string, timeoutMs
           err ? rej(err) : res(out.getDiagnosticsList().map((d) => ({ policy: d.getPolicyname(), message: d.getMessage(), level: d.getEnforcementlevel() }))),
         ),
       );
+    },
+    configure(defaults, file) {
+      const req = new analyzer.ConfigureAnalyzerRequest();
+      const map = req.getPolicyconfigMap();
+      for (const [name, declared] of Object.entries(defaults)) {
+        const given = file[name];
+        const props = typeof given === "object" && given !== null ? { ...(given as Record<string, unknown>) } : {};
+        const level = typeof given === "string" ? given : typeof props.enforcementLevel === "string" ? props.enforcementLevel : declared;
+        delete props.enforcementLevel;
+        const cfg = new analyzer.PolicyConfig();
+        cfg.setEnforcementlevel(LEVELS[level as string] ?? analyzer.EnforcementLevel.MANDATORY);
+        cfg.setProperties(Struct.fromJavaScript(props as Record<string, never>));
+        map.set(name, cfg);
+      }
+      return new Promise((res, rej) => client.configure(req, (err) => (err ? rej(err) : res())));
     },
     close: () => client.close(),
   };
