@@ -20,9 +20,10 @@ export const imdsV2Required: ResourceRule = {
   validateResource: (args, report) => {
     const m = isRecord(args.props.metadataOptions) ? args.props.metadataOptions : {};
     if (m.httpEndpoint === "disabled") return;
-    if (m.httpTokens !== "required") report(`metadataOptions.httpTokens is ${JSON.stringify(m.httpTokens ?? "unset (optional)")}; IMDSv2 requires "required"`);
+    if (m.httpTokens === undefined) report('metadataOptions.httpTokens is not set: the AMI and account defaults decide, and most leave IMDSv1 on; set "required"');
+    else if (m.httpTokens !== "required") report(`metadataOptions.httpTokens is ${JSON.stringify(m.httpTokens)}; IMDSv2 requires "required"`);
     const hop = asNumber(m.httpPutResponseHopLimit);
-    if (hop !== 1) report(`metadataOptions.httpPutResponseHopLimit is ${hop ?? "unset"}; it must be 1 so containers behind a bridge cannot reach instance credentials`);
+    if (hop !== 1) report(`metadataOptions.httpPutResponseHopLimit is ${hop ?? "not set (1, or 2 for AMIs that default to IMDSv2)"}; set 1 so containers behind a bridge cannot reach instance credentials`);
   },
 };
 
@@ -43,7 +44,7 @@ export const encryptedVolumes: ResourceRule = {
     }
     if (args.type === T.instance || args.type === T.launchConfiguration) {
       const root = isRecord(p.rootBlockDevice) ? p.rootBlockDevice : undefined;
-      if (!root || !isTrue(root.encrypted)) report("rootBlockDevice.encrypted is not true: the root volume is unencrypted");
+      if (!root || !isTrue(root.encrypted)) report("rootBlockDevice.encrypted is not true: the root volume is encrypted only if the account turned on EBS encryption by default");
       asRecords(p.ebsBlockDevices).forEach((d, i) => {
         if (!isTrue(d.encrypted)) report(`ebsBlockDevices[${i}] (${asString(d.deviceName) ?? "?"}) is not encrypted`);
       });

@@ -405,7 +405,7 @@ export const boundedLogs = containerRule({
     const driver = asString(args.props.logDriver) ?? "json-file";
     if (driver !== "json-file" && driver !== "local") return;
     const opts = isRecord(args.props.logOpts) ? args.props.logOpts : {};
-    if (!isNonEmptyString(opts["max-size"])) report(`container "${containerName(args)}" logs with ${driver} without logOpts max-size: logs grow until the disk is full`);
+    if (!isNonEmptyString(opts["max-size"])) report(`container "${containerName(args)}" logs with ${driver} without logOpts max-size: unless the daemon sets a default, logs grow until the disk is full`);
   },
 });
 
