@@ -115,7 +115,9 @@ function decodeBase64(v: string): string {
   const t = v.trim();
   if (!/^[A-Za-z0-9+/\r\n]+={0,2}$/.test(t)) return v;
   const decoded = Buffer.from(t, "base64").toString("utf8");
-  return /[\u0000-\u0008\uFFFD]/.test(decoded) ? v : decoded;
+  // Binary (or not really base64) decodes to control characters or replacement characters.
+  const binary = [...decoded].some((c) => c.charCodeAt(0) < 9 || c === "\uFFFD");
+  return binary ? v : decoded;
 }
 
 export const noSecretsInUserData: ResourceRule = {

@@ -67,6 +67,11 @@ describe("profiles", () => {
   it.each(PROFILES)("ships policies/profiles/%s.json: the profile and every level that differs from the pack's declared one", (profile) => {
     const shipped = JSON.parse(readFileSync(join(ROOT, "policies/profiles", `${profile}.json`), "utf8")) as Record<string, unknown>;
     expect(shipped).toEqual(profileConfig(profile));
+    // …and policies/README.md shows that very file.
+    const readme = readFileSync(join(ROOT, "policies/README.md"), "utf8");
+    const block = new RegExp("`profiles/" + profile + "\\.json`[^\\n]*\\n\\n```json\\n([\\s\\S]*?)```").exec(readme);
+    expect(block, `policies/README.md shows profiles/${profile}.json`).not.toBeNull();
+    expect(JSON.parse(block![1]!)).toEqual(shipped);
     // Judging with the shipped file gives the same verdict as the profile itself.
     const stack = Object.values(CASES).flatMap((c) => c.bad);
     const levels = (ev: ReturnType<typeof evaluatePolicies>) => ev.violations.map((v) => `${v.policy}:${v.level}`).sort();
