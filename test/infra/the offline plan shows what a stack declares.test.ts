@@ -126,7 +126,8 @@ describe("npm run plan", () => {
     }
   });
 
-  it("prints what pulumi preview would without --json: tree, outputs, the pack's verdict, the summary", async () => {
+  // Two whole plans through tsx: generous, the machine may be shared.
+  it("prints what pulumi preview would without --json: tree, outputs, the pack's verdict, the summary", { timeout: 180_000 }, async () => {
     for (const stack of ["local", "aws-example"]) {
       const r = await plan(["--stack", stack]);
       expect(r.code, r.stderr).toBe(0);
@@ -219,7 +220,7 @@ describe("npm run plan", () => {
       expect(r.stderr).not.toContain("this-is-a-plain-text-secret");
     });
 
-    it("deploys a stack's pinned image override", async () => {
+    it("deploys a stack's pinned image override", { timeout: 120_000 }, async () => {
       writeFileSync(join(dir, "Pulumi.images.yaml"), "config:\n  rampart:redisImage: redis:7.4.6-bookworm\n");
       const r = await plan(["--stack", "images", "--json", "--project-dir", dir]);
       expect(r.code).toBe(0);
