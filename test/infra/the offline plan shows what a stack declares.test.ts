@@ -151,7 +151,7 @@ describe("npm run plan", () => {
     }
   });
 
-  it("colours its output at a terminal, and not when NO_COLOR is set", async () => {
+  it("colours its output at a terminal, and not when NO_COLOR is set", { timeout: 180_000 }, async () => {
     // `script` (util-linux) gives the CLI a pseudo-terminal, as a person's shell would.
     const { NO_COLOR: _inherited, ...base } = process.env;
     void _inherited;
@@ -173,7 +173,7 @@ describe("npm run plan", () => {
     expect(plans["aws-example"]!.outputs.hostPublicIp).toBe("203.0.113.11");
   });
 
-  describe("refusals", () => {
+  describe("refusals", { timeout: 120_000 }, () => {
     let dir: string;
     beforeAll(() => {
       dir = mkdtempSync(join(tmpdir(), "rampart-plan-"));
