@@ -5,12 +5,16 @@
  */
 import { CloseCode, ROOM_NAME, TOKEN_PARAMS, type ServerFrame, type ServerFrames } from "./frames.js";
 
-/** What the client needs of a WebSocket: the browser's, Node's global one, or `ws`. */
+/**
+ * What the client needs of a WebSocket: the browser's, Node's global one, or `ws`. The handlers take
+ * `never` so that each platform's own event types are accepted as they are; the client reads only
+ * `data` of a message event and `code`/`reason` of a close event.
+ */
 export interface WebSocketLike {
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { readonly data: unknown }) => void) | null;
-  onclose: ((event: { readonly code: number; readonly reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: ((event: never) => void) | null;
+  onmessage: ((event: never) => void) | null;
+  onclose: ((event: never) => void) | null;
+  onerror: ((event: never) => void) | null;
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }
@@ -180,18 +184,18 @@ export class RampartClient {
       return this.retry(this.jitter());
     }
     if (this.state !== "connecting") return; // closed meanwhile
-    const ws = (this.options.createSocket ?? ((url) => new WebSocket(url) as unknown as WebSocketLike))(this.options.url);
+    const ws = (this.options.createSocket ?? ((url) => new WebSocket(url)))(this.options.url);
     this.ws = ws;
     ws.onopen = () => {
       if (ws !== this.ws) return;
       this.setState("authenticating");
       ws.send(JSON.stringify({ type: "auth", token }));
     };
-    ws.onmessage = (event) => {
+    ws.onmessage = (event: { readonly data: unknown }) => {
       if (ws === this.ws && typeof event.data === "string") this.onFrame(event.data);
     };
     ws.onerror = () => undefined; // a close event always follows
-    ws.onclose = (event) => {
+    ws.onclose = (event: { readonly code: number; readonly reason: string }) => {
       if (ws === this.ws) this.onClose(event.code, event.reason);
     };
   }

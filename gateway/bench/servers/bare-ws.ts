@@ -1,11 +1,13 @@
 /**
- * The baseline: a bare ws server doing the minimum the same client load needs — answer the auth
- * frame and broadcast every other frame to all connections. No auth, limits, validation or metrics.
+ * `bare-ws`, today's naive baseline: a bare ws server doing the minimum the client load needs — answer
+ * the auth frame (without verifying the token) and send every other frame to every connection, one
+ * `ws.send` each. No auth, limits, validation or metrics.
  */
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import { WebSocketServer, WebSocket } from "ws";
+import type { StartServer } from "../common.js";
 
-export function startBareServer(): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+export const start: StartServer = () => {
   const server = createServer();
   const wss = new WebSocketServer({ server, path: "/ws", perMessageDeflate: false, maxPayload: 16_384 });
   wss.on("connection", (ws) => {
@@ -15,16 +17,22 @@ export function startBareServer(): Promise<{ server: Server; port: number; close
       for (const client of wss.clients) if (client.readyState === WebSocket.OPEN) client.send(data, { binary: false });
     });
   });
+  return listen(server, () => {
+    for (const c of wss.clients) c.terminate();
+    wss.close();
+  });
+};
+
+export function listen(server: import("node:http").Server, terminate: () => void): Promise<{ port: number; close(): Promise<void> }> {
   return new Promise((resolve) =>
     server.listen(0, "127.0.0.1", () =>
       resolve({
-        server,
         port: (server.address() as { port: number }).port,
         close: () =>
           new Promise<void>((done) => {
-            for (const c of wss.clients) c.terminate();
-            wss.close();
+            terminate();
             server.close(() => done());
+            server.closeAllConnections();
           }),
       }),
     ),
