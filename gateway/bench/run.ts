@@ -7,8 +7,8 @@
  * machine noise hits all alike; medians reported). Prints a table and the targets, writes
  * bench-results/gateway.json (the figures) and bench-results/gateway-run.json (parameters, every run, the
  * machine's load). Loopback only; every phase is bounded.
- * Environment: BENCH_CONNECTIONS (10000 idle, for memory), BENCH_CLOSED_COUNT (2000 per closed-loop run), BENCH_OPEN_RATE (500), BENCH_OPEN_SECONDS (4), BENCH_MEMBERS (20),
- * BENCH_ROUNDS (10), BENCH_BATCH (50), BENCH_REPEATS (3), BENCH_SERVERS (all, comma-separated names).
+ * Environment: BENCH_CONNECTIONS (4000 idle, for memory), BENCH_CLOSED_COUNT (1000 per closed-loop run), BENCH_OPEN_RATE (500), BENCH_OPEN_SECONDS (3), BENCH_MEMBERS (20),
+ * BENCH_ROUNDS (4), BENCH_BATCH (50), BENCH_REPEATS (3), BENCH_SERVERS (all, comma-separated names).
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -16,12 +16,12 @@ import { cpus, loadavg } from "node:os";
 import type { Command, LatencyResult, ThroughputResult } from "./client.js";
 import { SERVERS, type ServerEntry } from "./servers.js";
 
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
-const CLOSED_COUNT = Number(process.env.BENCH_CLOSED_COUNT ?? 2000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4_000);
+const CLOSED_COUNT = Number(process.env.BENCH_CLOSED_COUNT ?? 1000);
 const OPEN_RATE = Number(process.env.BENCH_OPEN_RATE ?? 500);
-const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 4);
+const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 3);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 20);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const BATCH = Number(process.env.BENCH_BATCH ?? 50);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const ONLY = process.env.BENCH_SERVERS?.split(",").map((s) => s.trim());
@@ -100,6 +100,7 @@ function median(xs: number[]): number {
 const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
 
 const loadBefore = loadavg();
+const runStarted = performance.now();
 const hosts: Host[] = [];
 try {
   const entries = SERVERS.filter((s) => !ONLY || ONLY.includes(s.name));
@@ -171,6 +172,8 @@ try {
     check(gw.rssPerIdleConnectionBytes! <= TARGETS.rssPerIdleConnectionMaxBytes, `RSS ${fmt(gw.rssPerIdleConnectionBytes!)} B per idle connection (target <= ${TARGETS.rssPerIdleConnectionMaxBytes} B)`);
   }
   console.log(`\n${[...verdicts, ...warnings.map((w) => `WARNING ${w}`)].join("\n")}`);
+  const runSeconds = Math.round((performance.now() - runStarted) / 1000);
+  console.log(`run took ${runSeconds} s`);
   console.log(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(" ")}, after ${loadAfter.map((l) => l.toFixed(2)).join(" ")} on ${cpus().length} CPUs`);
 
   const dir = here("../../bench-results/");
@@ -180,6 +183,7 @@ try {
     date: new Date().toISOString(),
     node: process.version,
     cpus: cpus().length,
+    runSeconds,
     loadAverage: { before: loadBefore, after: loadAfter },
     parameters: { idleConnections: CONNECTIONS, closedLoopConnections: CLOSED_COUNT, openLoop: { ratePerSecond: OPEN_RATE, seconds: OPEN_SECONDS }, room: { members: MEMBERS, rounds: ROUNDS, batch: BATCH, repeats: REPEATS } },
     targets: TARGETS,

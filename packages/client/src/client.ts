@@ -149,7 +149,7 @@ export class RampartClient {
   leave(room: string): void {
     checkRoom(room);
     if (!this.wanted.delete(room)) return;
-    if (this.state === "open") this.transmit(JSON.stringify({ type: "leave", room }));
+    if (this.authed) this.transmit(JSON.stringify({ type: "leave", room })); // otherwise it is simply not rejoined
   }
 
   /** Send `text` to `room`: at once when open, otherwise once connected, authenticated and rejoined. */
