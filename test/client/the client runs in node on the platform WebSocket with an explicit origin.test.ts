@@ -61,9 +61,11 @@ it("is refused without an Origin (Node's WebSocket sends none by default) and ke
   expect(gw.security("origin_rejected").some((l) => l.origin === "(none)")).toBe(true);
 });
 
-it("refuses a URL that carries a token before anything is sent", () => {
+it("refuses a URL that carries a token, and nonsensical limits, before anything is sent", () => {
   for (const param of ["token", "access_token", "JWT"]) {
     expect(() => new RampartClient({ url: `${gw.wsUrl}?${param}=abc`, getToken: () => "x" })).toThrow(/tokens go in the first frame only/);
   }
   expect(() => new RampartClient({ url: "https://example.com/ws", getToken: () => "x" })).toThrow(/must be ws: or wss:/);
+  expect(() => new RampartClient({ url: gw.wsUrl, getToken: () => "x", backoff: { maxMs: -1 } })).toThrow(/maxMs must be a finite number >= 0, not -1/);
+  expect(() => new RampartClient({ url: gw.wsUrl, getToken: () => "x", maxQueued: Number.NaN })).toThrow(/maxQueued must be a finite number/);
 });

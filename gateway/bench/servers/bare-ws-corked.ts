@@ -7,8 +7,7 @@
 import type { Socket } from "node:net";
 import { createServer } from "node:http";
 import * as ws from "ws";
-import type { StartServer } from "../common.js";
-import { listen } from "./bare-ws.js";
+import { listen, type StartServer } from "../common.js";
 
 // ws's frame encoder: exported as Sender, not described by @types/ws.
 interface FrameOptions { fin: boolean; rsv1: boolean; opcode: number; mask: boolean; readOnly: boolean }

@@ -5,7 +5,7 @@
  */
 import { createServer } from "node:http";
 import { WebSocketServer, WebSocket } from "ws";
-import type { StartServer } from "../common.js";
+import { listen, type StartServer } from "../common.js";
 
 export const start: StartServer = () => {
   const server = createServer();
@@ -22,19 +22,3 @@ export const start: StartServer = () => {
     wss.close();
   });
 };
-
-export function listen(server: import("node:http").Server, terminate: () => void): Promise<{ port: number; close(): Promise<void> }> {
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () =>
-      resolve({
-        port: (server.address() as { port: number }).port,
-        close: () =>
-          new Promise<void>((done) => {
-            terminate();
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      }),
-    ),
-  );
-}

@@ -6,8 +6,7 @@
 import { createServer } from "node:http";
 import { jwtVerify } from "jose";
 import { Server } from "socket.io";
-import { BENCH_ORIGIN, BENCH_SECRET, type StartServer } from "../common.js";
-import { listen } from "./bare-ws.js";
+import { BENCH_ORIGIN, BENCH_SECRET, listen, type StartServer } from "../common.js";
 
 const key = new TextEncoder().encode(BENCH_SECRET);
 

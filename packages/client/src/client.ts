@@ -107,6 +107,10 @@ export class RampartClient {
     }
     this.options = options;
     this.backoff = { initialMs: 500, maxMs: 30_000, rateLimitedMs: 15_000, ...options.backoff };
+    const numbers = { ...this.backoff, refreshBeforeExpiryMs: options.refreshBeforeExpiryMs ?? 0, maxFrameBytes: options.maxFrameBytes ?? 1, maxQueued: options.maxQueued ?? 0 };
+    for (const [name, value] of Object.entries(numbers)) {
+      if (!(typeof value === "number" && value >= 0 && value < Infinity)) throw new RangeError(`RampartClient: ${name} must be a finite number >= 0, not ${String(value)}`);
+    }
   }
 
   /** Rooms the client is in, or will rejoin after a reconnect. */

@@ -95,6 +95,8 @@ export interface ClientSetup {
   readonly backoff?: { initialMs?: number; maxMs?: number; rateLimitedMs?: number };
   readonly refreshBeforeExpiryMs?: number;
   readonly maxFrameBytes?: number;
+  /** Every getToken() after the first answers only after this long (a token endpoint that stalls). */
+  readonly slowTokenAfterFirstMs?: number;
 }
 
 /** A page at `origin` with `window.client` (a RampartClient, not yet connected) and `window.events`. */
@@ -107,10 +109,14 @@ export async function clientPage(browser: Browser, origin: string, setup: Client
       const w = window as unknown as { RampartClient: typeof import("@rampart/client").RampartClient; client: import("@rampart/client").RampartClient; events: unknown[] };
       const { RampartClient } = w;
       w.events = [];
+      let calls = 0;
       const query = `sub=${encodeURIComponent(setup.sub)}&ttl=${setup.ttl ?? 3600}${setup.badToken ? "&bad=1" : ""}`;
       w.client = new RampartClient({
         url: setup.wsUrl,
-        getToken: async () => (await fetch(`/token?${query}`)).text(),
+        getToken: async () => {
+          if (calls++ > 0 && setup.slowTokenAfterFirstMs) await new Promise((r) => setTimeout(r, setup.slowTokenAfterFirstMs));
+          return (await fetch(`/token?${query}`)).text();
+        },
         ...(setup.backoff ? { backoff: setup.backoff } : {}),
         ...(setup.refreshBeforeExpiryMs !== undefined ? { refreshBeforeExpiryMs: setup.refreshBeforeExpiryMs } : {}),
         ...(setup.maxFrameBytes !== undefined ? { maxFrameBytes: setup.maxFrameBytes } : {}),
