@@ -77,7 +77,7 @@ describeWithBinaries([CHROMIUM, "redis-server"])("@rampart/client in headless Ch
 
   it("re-authenticates through getToken() before its token expires and keeps the connection", async () => {
     const gw = await gateway();
-    const page = await clientPage(browser, site.origin, { wsUrl: gw.wsUrl, sub: "carol", ttl: 8, refreshBeforeExpiryMs: 3000 });
+    const page = await clientPage(browser, site.origin, { wsUrl: gw.wsUrl, sub: "carol", ttl: 12, refreshBeforeExpiryMs: 8000 });
     await page.evaluate(() => {
       const { client } = window as unknown as { client: import("@rampart/client").RampartClient };
       client.join("demo");
