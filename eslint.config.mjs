@@ -12,6 +12,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain ES module scripts run by node itself (the client package's build and size scripts).
+    files: ["packages/*/scripts/**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
+  },
+  {
     // Plain CommonJS scripts run by node itself (npm lifecycle hooks, the Node version check).
     files: ["**/*.cjs"],
     languageOptions: {

@@ -4,31 +4,51 @@
  */
 import { SignJWT } from "jose";
 import WebSocket from "ws";
+import { BENCH_ORIGIN, BENCH_ROOM, BENCH_SECRET, type Wire } from "./common.js";
+import { WIRES, type WireDialect } from "./wire.js";
 
-type Command =
-  | { cmd: "connect"; url: string; origin: string; count: number; concurrency: number; secret: string; prefix: string }
-  | { cmd: "throughput"; url: string; origin: string; members: number; rounds: number; batch: number; secret: string; prefix: string }
+interface Target { url: string; wire: Wire; prefix: string }
+export type Command =
+  | ({ cmd: "connect"; count: number; concurrency: number } & Target)
+  | ({ cmd: "openLoop"; ratePerSecond: number; count: number } & Target)
+  | ({ cmd: "throughput"; members: number; rounds: number; batch: number } & Target)
   | { cmd: "closeAll" };
+
+export interface LatencyResult { connected: number; failed: number; perSecond: number; p50: number; p99: number; seconds: number }
+export interface ThroughputResult { delivered: number; expected: number; seconds: number; deliveredPerSecond: number }
 
 const open: WebSocket[] = [];
 const PHASE_TIMEOUT_MS = 120_000;
+const CONNECT_TIMEOUT_MS = 30_000;
+/** A fan-out round that makes no progress for this long ends the phase (reported as incomplete). */
+const STALL_MS = 10_000;
+const key = new TextEncoder().encode(BENCH_SECRET);
 
-async function jwt(secret: string, sub: string): Promise<string> {
-  return new SignJWT({ rooms: ["bench"] }).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setExpirationTime("2h").sign(new TextEncoder().encode(secret));
+function jwt(sub: string): Promise<string> {
+  return new SignJWT({ rooms: [BENCH_ROOM] }).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setExpirationTime("2h").sign(key);
 }
 
-function connectOne(url: string, origin: string, token: string): Promise<{ ws: WebSocket; ms: number }> {
-  const started = performance.now();
+/** Connect and authenticate; `started` is when the attempt was due (open loop: its scheduled time). */
+function connectOne(t: Target, dialect: WireDialect, token: string, started = performance.now()): Promise<{ ws: WebSocket; ms: number }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { origin, perMessageDeflate: false });
-    const timer = setTimeout(() => reject(new Error("connect timeout")), 30_000);
-    ws.once("open", () => ws.send(JSON.stringify({ type: "auth", token })));
-    ws.once("message", (data) => {
+    const ws = new WebSocket(t.url, { origin: BENCH_ORIGIN, perMessageDeflate: false });
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error("connect timeout"));
+    }, CONNECT_TIMEOUT_MS);
+    const onMessage = (data: Buffer) => {
+      const text = data.toString();
+      if (dialect.keepAlive(ws, text)) return;
+      const verdict = dialect.handshake(ws, text, token);
+      if (!verdict) return;
       clearTimeout(timer);
-      const frame = JSON.parse(data.toString()) as { type: string };
-      if (frame.type !== "auth_ok") return reject(new Error(`auth refused: ${data.toString()}`));
+      ws.off("message", onMessage);
+      ws.on("message", (d: Buffer) => void dialect.keepAlive(ws, d.toString()));
+      if (verdict === "refused") return reject(new Error(`auth refused: ${text}`));
       resolve({ ws, ms: performance.now() - started });
-    });
+    };
+    ws.on("message", onMessage);
+    ws.once("open", () => dialect.opened(ws, token));
     ws.once("error", (err) => {
       clearTimeout(timer);
       reject(err);
@@ -40,51 +60,108 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-async function connect(c: Extract<Command, { cmd: "connect" }>) {
-  const tokens = await Promise.all(Array.from({ length: c.count }, (_, i) => jwt(c.secret, `${c.prefix}${i}`)));
+function summary(latencies: number[], failed: number, seconds: number): LatencyResult {
+  latencies.sort((a, b) => a - b);
+  return { connected: latencies.length, failed, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), seconds };
+}
+
+const tokensFor = (prefix: string, count: number) => Promise.all(Array.from({ length: count }, (_, i) => jwt(`${prefix}${i}`)));
+
+/** Closed loop: `concurrency` workers, each connecting again as soon as its previous connection is authenticated. */
+async function connect(c: Extract<Command, { cmd: "connect" }>): Promise<LatencyResult> {
+  const dialect = WIRES[c.wire];
+  const tokens = await tokensFor(c.prefix, c.count);
   const latencies: number[] = [];
-  const started = performance.now();
+  let failed = 0;
   let next = 0;
   const deadline = Date.now() + PHASE_TIMEOUT_MS;
+  const started = performance.now();
   await Promise.all(
     Array.from({ length: c.concurrency }, async () => {
       while (next < c.count && Date.now() < deadline) {
         const i = next++;
-        const { ws, ms } = await connectOne(c.url, c.origin, tokens[i]!);
-        open.push(ws);
-        latencies.push(ms);
+        try {
+          const { ws, ms } = await connectOne(c, dialect, tokens[i]!);
+          open.push(ws);
+          latencies.push(ms);
+        } catch {
+          failed++;
+        }
       }
     }),
   );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { connected: latencies.length, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return summary(latencies, failed, (performance.now() - started) / 1000);
 }
 
-async function throughput(c: Extract<Command, { cmd: "throughput" }>) {
-  const members = await Promise.all(Array.from({ length: c.members }, async (_, i) => (await connectOne(c.url, c.origin, await jwt(c.secret, `${c.prefix}${i}`))).ws));
+/**
+ * Open loop: attempts start on a fixed schedule whatever the server does, and each latency runs from the
+ * attempt's scheduled time, so a stall of the server (or of this client) is counted, not hidden.
+ */
+async function openLoop(c: Extract<Command, { cmd: "openLoop" }>): Promise<LatencyResult> {
+  const dialect = WIRES[c.wire];
+  const tokens = await tokensFor(c.prefix, c.count);
+  const latencies: number[] = [];
+  let failed = 0;
+  const attempts: Promise<void>[] = [];
+  const interval = 1000 / c.ratePerSecond;
+  const t0 = performance.now() + 20;
+  const deadline = Date.now() + PHASE_TIMEOUT_MS;
+  let i = 0;
+  while (i < c.count && Date.now() < deadline) {
+    const now = performance.now();
+    for (; i < c.count && t0 + i * interval <= now; i++) {
+      attempts.push(
+        connectOne(c, dialect, tokens[i]!, t0 + i * interval).then(
+          ({ ws, ms }) => {
+            open.push(ws);
+            latencies.push(ms);
+          },
+          () => void failed++,
+        ),
+      );
+    }
+    await new Promise((r) => setTimeout(r, Math.max(0, Math.min(interval, t0 + i * interval - performance.now()))));
+  }
+  await Promise.all(attempts);
+  return summary(latencies, failed, (performance.now() - t0) / 1000);
+}
+
+/** One room of `members`; in each round every member sends `batch` messages, and the round ends when all deliveries arrived. */
+async function throughput(c: Extract<Command, { cmd: "throughput" }>): Promise<ThroughputResult> {
+  const dialect = WIRES[c.wire];
+  const tokens = await tokensFor(c.prefix, c.members);
+  const members = await Promise.all(tokens.map(async (t) => (await connectOne(c, dialect, t)).ws));
   let received = 0;
   for (const ws of members) {
-    ws.send(JSON.stringify({ type: "join", room: "bench" }));
+    ws.send(dialect.join(BENCH_ROOM));
     ws.on("message", (data: Buffer) => {
-      if (data.length > 30 && data.includes('"type":"message"')) received++;
+      if (dialect.isDelivery(data.toString())) received++;
     });
   }
   await new Promise((r) => setTimeout(r, 300));
   received = 0;
-  const text = "x".repeat(100);
-  const frame = JSON.stringify({ type: "message", room: "bench", text });
-  const started = performance.now();
+  const frame = dialect.message(BENCH_ROOM, "x".repeat(100));
   const deadline = Date.now() + PHASE_TIMEOUT_MS;
   let expected = 0;
-  for (let round = 0; round < c.rounds && Date.now() < deadline; round++) {
+  const started = performance.now();
+  let stalled = false;
+  for (let round = 0; round < c.rounds && !stalled && Date.now() < deadline; round++) {
     for (const ws of members) for (let i = 0; i < c.batch; i++) ws.send(frame);
     expected += c.members * c.batch * c.members;
-    while (received < expected && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    let seen = received;
+    let progressAt = Date.now();
+    while (received < expected && Date.now() < deadline) {
+      await new Promise((r) => setImmediate(r));
+      if (received !== seen) [seen, progressAt] = [received, Date.now()];
+      else if (Date.now() - progressAt > STALL_MS) {
+        stalled = true;
+        break;
+      }
+    }
   }
   const seconds = (performance.now() - started) / 1000;
   for (const ws of members) ws.terminate();
-  return { delivered: received, expected, seconds, deliveredPerSecond: received / seconds, sentPerSecond: received / c.members / seconds };
+  return { delivered: received, expected, seconds, deliveredPerSecond: received / seconds };
 }
 
 process.on("message", (command: Command) => {
@@ -92,6 +169,8 @@ process.on("message", (command: Command) => {
     switch (command.cmd) {
       case "connect":
         return connect(command);
+      case "openLoop":
+        return openLoop(command);
       case "throughput":
         return throughput(command);
       case "closeAll": {

@@ -1,151 +1,200 @@
 /**
- * `npm run bench -w gateway`: the gateway against a bare ws server, same client load, same run.
- * Measures authenticated connections per second and connect-to-auth_ok latency, messages per second
- * through one room, and heap/RSS per idle authenticated connection. Prints a table and writes
- * bench-results/gateway.json. Loopback only; every phase is bounded.
- * Environment: BENCH_CONNECTIONS (10000), BENCH_MEMBERS (20), BENCH_ROUNDS (40), BENCH_BATCH (50), BENCH_REPEATS (5).
+ * `npm run bench:gateway`: the gateway against what users would pick instead (bench/servers.ts), same run,
+ * same client load. Each server runs in a process of its own (server-host.ts) so heap and RSS per idle
+ * authenticated connection are measured where they are spent; the load comes from one client process
+ * (client.ts). Figures: connections/s and connect→auth_ok p50/p99 closed-loop, connect→auth_ok p99 at an
+ * open-loop arrival rate, fan-out deliveries/s through one room (repeats alternate between the servers so
+ * machine noise hits all alike; medians reported). Prints a table and the targets, writes
+ * bench-results/gateway.json (the figures) and bench-results/gateway-run.json (parameters, every run, the
+ * machine's load). Loopback only; every phase is bounded.
+ * Environment: BENCH_CONNECTIONS (4000 idle, for memory), BENCH_CLOSED_COUNT (1000 per closed-loop run), BENCH_OPEN_RATE (500), BENCH_OPEN_SECONDS (3), BENCH_MEMBERS (20),
+ * BENCH_ROUNDS (4), BENCH_BATCH (50), BENCH_REPEATS (3), BENCH_SERVERS (all, comma-separated names).
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
-import { pino } from "pino";
-import { loadConfig } from "../src/config.js";
-import { createLog } from "../src/log.js";
-import { startGateway } from "../src/server.js";
-import { startBareServer } from "./bare-server.js";
+import { cpus, loadavg } from "node:os";
+import type { Command, LatencyResult, ThroughputResult } from "./client.js";
+import { SERVERS, type ServerEntry } from "./servers.js";
 
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4_000);
+const CLOSED_COUNT = Number(process.env.BENCH_CLOSED_COUNT ?? 1000);
+const OPEN_RATE = Number(process.env.BENCH_OPEN_RATE ?? 500);
+const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 3);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 20);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const BATCH = Number(process.env.BENCH_BATCH ?? 50);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
-const SECRET = "bench-secret-0123456789-0123456789-abcdef";
-const ORIGIN = "https://bench.rampart.test";
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const ONLY = process.env.BENCH_SERVERS?.split(",").map((s) => s.trim());
+const WARM_UP = 200;
+const CALL_TIMEOUT_MS = 180_000;
 
-function call<T>(client: ChildProcess, command: object): Promise<T> {
+const TARGETS = { fanOutOfCorkedMin: 0.95, fanOutOfSocketIoMin: 3, openLoopAuthP99MaxMs: 20, rssPerIdleConnectionMaxBytes: 8192 };
+
+const here = (path: string) => new URL(path, import.meta.url).pathname;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function call<T>(child: ChildProcess, command?: object): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("bench client timed out")), 180_000);
-    client.once("message", (reply: { ok: boolean; result?: T; error?: string }) => {
+    const timer = setTimeout(() => reject(new Error(`no answer to ${JSON.stringify(command)} within ${CALL_TIMEOUT_MS} ms`)), CALL_TIMEOUT_MS);
+    const onExit = (code: number | null) => reject(new Error(`process exited (${code}) before answering ${JSON.stringify(command)}`));
+    child.once("exit", onExit);
+    child.once("message", (reply: { ok: boolean; result?: T; error?: string }) => {
       clearTimeout(timer);
+      child.off("exit", onExit);
       if (reply.ok) resolve(reply.result as T);
       else reject(new Error(reply.error));
     });
-    client.send(command);
+    if (command) child.send(command);
   });
 }
 
-async function settledHeap(): Promise<{ heap: number; rss: number }> {
-  for (let i = 0; i < 3; i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    gc();
-  }
-  const m = process.memoryUsage();
-  return { heap: m.heapUsed, rss: m.rss };
+const client = fork(here("./client.ts"), [], { execArgv: ["--import", "tsx"], stdio: "inherit" });
+const load = <T>(command: Command) => call<T>(client, command);
+
+interface Host { entry: ServerEntry; child: ChildProcess; url: string }
+interface Memory { heap: number; rss: number }
+
+async function startHost(entry: ServerEntry): Promise<Host> {
+  const child = fork(here("./server-host.ts"), [here(`./servers/${entry.module}`), String(CONNECTIONS + OPEN_RATE * OPEN_SECONDS)], {
+    execArgv: ["--expose-gc", "--import", "tsx"],
+    stdio: "inherit",
+  });
+  const { port } = await call<{ port: number }>(child);
+  return { entry, child, url: `ws://127.0.0.1:${port}${entry.path}` };
 }
 
-interface ConnectResult { connected: number; perSecond: number; p50: number; p99: number }
-interface ThroughputResult { delivered: number; expected: number; seconds: number; deliveredPerSecond: number; sentPerSecond: number }
+const target = (host: Host, prefix: string) => ({ url: host.url, wire: host.entry.wire, prefix: `${host.entry.name}-${prefix}-` });
 
-async function measureConnections(name: string, port: number, client: ChildProcess) {
-  const url = `ws://127.0.0.1:${port}/ws`;
-  const before = await settledHeap();
-  const connect = await call<ConnectResult>(client, { cmd: "connect", url, origin: ORIGIN, count: CONNECTIONS, concurrency: 100, secret: SECRET, prefix: `${name}-idle-` });
-  await new Promise((r) => setTimeout(r, 500));
-  const after = await settledHeap();
-  await call(client, { cmd: "closeAll" });
-  await new Promise((r) => setTimeout(r, 1000));
-  return { connect, before, after };
+/** Memory held by CONNECTIONS idle authenticated connections, in a fresh server process (warmed up first). */
+async function measureMemory(host: Host) {
+  await load({ cmd: "connect", count: WARM_UP, concurrency: 50, ...target(host, "warm") });
+  await load({ cmd: "closeAll" });
+  await sleep(500);
+  const before = await call<Memory>(host.child, { cmd: "memory" });
+  const idle = await load<LatencyResult>({ cmd: "connect", count: CONNECTIONS, concurrency: 100, ...target(host, "idle") });
+  await sleep(500);
+  const after = await call<Memory>(host.child, { cmd: "memory" });
+  await load({ cmd: "closeAll" });
+  await sleep(1000);
+  return { idle, before, after };
+}
+
+/** One repeat on one server: closed-loop connections, open-loop connections, fan-out. */
+async function measureRound(host: Host, i: number) {
+  const closed = await load<LatencyResult>({ cmd: "connect", count: CLOSED_COUNT, concurrency: 100, ...target(host, `closed${i}`) });
+  await load({ cmd: "closeAll" });
+  await sleep(300);
+  const openLoop = await load<LatencyResult>({ cmd: "openLoop", ratePerSecond: OPEN_RATE, count: OPEN_RATE * OPEN_SECONDS, ...target(host, `open${i}`) });
+  await load({ cmd: "closeAll" });
+  await sleep(300);
+  const fanOut = await load<ThroughputResult>({ cmd: "throughput", members: MEMBERS, rounds: ROUNDS, batch: BATCH, ...target(host, `room${i}`) });
+  await sleep(300);
+  return { closed, openLoop, fanOut };
 }
 
 function median(xs: number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-/** Throughput runs alternate between the two servers so machine noise hits both alike; medians are reported. */
-async function measureThroughput(ports: Record<"bare" | "gateway", number>, client: ChildProcess) {
-  const runs: Record<"bare" | "gateway", ThroughputResult[]> = { bare: [], gateway: [] };
+const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+
+const loadBefore = loadavg();
+const runStarted = performance.now();
+const hosts: Host[] = [];
+try {
+  const entries = SERVERS.filter((s) => !ONLY || ONLY.includes(s.name));
+  if (entries.length === 0) throw new Error(`BENCH_SERVERS names none of ${SERVERS.map((s) => s.name).join(", ")}`);
+  const memory: Record<string, Awaited<ReturnType<typeof measureMemory>>> = {};
+  for (const entry of entries) {
+    const host = await startHost(entry);
+    hosts.push(host);
+    console.log(`${entry.name}: ${CONNECTIONS} idle connections...`);
+    memory[entry.name] = await measureMemory(host);
+  }
+  // Repeats alternate between the servers, so the machine's noise hits all of them alike.
+  const rounds: Record<string, Awaited<ReturnType<typeof measureRound>>[]> = Object.fromEntries(entries.map((e) => [e.name, []]));
   for (let i = 0; i < REPEATS; i++) {
-    for (const name of ["bare", "gateway"] as const) {
-      const url = `ws://127.0.0.1:${ports[name]}/ws`;
-      runs[name].push(await call<ThroughputResult>(client, { cmd: "throughput", url, origin: ORIGIN, members: MEMBERS, rounds: ROUNDS, batch: BATCH, secret: SECRET, prefix: `${name}-room${i}-` }));
+    for (const host of hosts) {
+      console.log(`${host.entry.name}: round ${i + 1}/${REPEATS}...`);
+      rounds[host.entry.name]!.push(await measureRound(host, i));
     }
   }
-  return runs;
-}
+  const loadAfter = loadavg();
 
-function summarise({ connect, before, after }: Awaited<ReturnType<typeof measureConnections>>, throughput: ThroughputResult[]) {
-  return {
-    connectionsPerSecond: connect.perSecond,
-    connected: connect.connected,
-    authP50Ms: connect.p50,
-    authP99Ms: connect.p99,
-    heapPerConnectionBytes: (after.heap - before.heap) / connect.connected,
-    rssPerConnectionBytes: (after.rss - before.rss) / connect.connected,
-    messagesDeliveredPerSecond: median(throughput.map((t) => t.deliveredPerSecond)),
-    messagesSentPerSecond: median(throughput.map((t) => t.sentPerSecond)),
-    throughputRuns: throughput.map((t) => Math.round(t.deliveredPerSecond)),
-    delivered: throughput.map((t) => `${t.delivered}/${t.expected}`),
-  };
-}
+  const warnings: string[] = [];
+  const servers: Record<string, Record<string, number>> = {};
+  for (const { name } of entries) {
+    const m = memory[name]!;
+    const r = rounds[name]!;
+    for (const x of r) {
+      if (x.fanOut.delivered < x.fanOut.expected) warnings.push(`${name}: a fan-out run delivered ${x.fanOut.delivered} of ${x.fanOut.expected}`);
+      if (x.closed.failed + x.openLoop.failed > 0) warnings.push(`${name}: ${x.closed.failed + x.openLoop.failed} connection attempts failed`);
+    }
+    if (m.idle.failed > 0) warnings.push(`${name}: ${m.idle.failed} of the idle connections failed`);
+    servers[name] = {
+      connectionsPerSecond: median(r.map((x) => x.closed.perSecond)),
+      authP50Ms: median(r.map((x) => x.closed.p50)),
+      authP99Ms: median(r.map((x) => x.closed.p99)),
+      openLoopAuthP99Ms: median(r.map((x) => x.openLoop.p99)),
+      deliveriesPerSecond: median(r.map((x) => x.fanOut.deliveredPerSecond)),
+      heapPerIdleConnectionBytes: (m.after.heap - m.before.heap) / m.idle.connected,
+      rssPerIdleConnectionBytes: (m.after.rss - m.before.rss) / m.idle.connected,
+    };
+  }
 
-const client = fork(new URL("./client.ts", import.meta.url).pathname, [], { execArgv: ["--import", "tsx"], stdio: "inherit" });
-try {
-  const bare = await startBareServer();
+  const labels: [string, string, number][] = [
+    [`authenticated connections / s (closed loop, median of ${REPEATS})`, "connectionsPerSecond", 0],
+    ["connect -> auth_ok p50 (ms, closed loop)", "authP50Ms", 1],
+    ["connect -> auth_ok p99 (ms, closed loop)", "authP99Ms", 1],
+    [`connect -> auth_ok p99 (ms, open loop ${OPEN_RATE}/s)`, "openLoopAuthP99Ms", 1],
+    [`deliveries / s (room of ${MEMBERS}, median of ${REPEATS})`, "deliveriesPerSecond", 0],
+    [`heap per idle connection (B, n=${CONNECTIONS})`, "heapPerIdleConnectionBytes", 0],
+    ["RSS per idle connection (B)", "rssPerIdleConnectionBytes", 0],
+  ];
+  const names = entries.map((e) => e.name);
+  console.log(`\n${"".padEnd(48)}${names.map((n) => n.padStart(16)).join("")}`);
+  for (const [label, key, digits] of labels) console.log(`${label.padEnd(48)}${names.map((n) => fmt(servers[n]![key]!, digits).padStart(16)).join("")}`);
 
-  const config = loadConfig({
-    GATEWAY_PORT: "0",
-    METRICS_PORT: "0",
-    ALLOWED_ORIGINS: ORIGIN,
-    JWT_SECRET: SECRET,
-    MAX_CONN_PER_IP: String(CONNECTIONS * 2),
-    MSG_PER_MINUTE: "1000000",
-    ANOMALY_RAPID_RECONNECT: `${CONNECTIONS * 4}/60`,
-    ANOMALY_BULK_MESSAGES: "1000000/60",
-    MAX_BUFFERED_BYTES: "8388608",
-  });
-  const gateway = await startGateway(config, { log: createLog(pino.destination("/dev/null")) });
-  const bareConnections = await measureConnections("bare", bare.port, client);
-  const gatewayConnections = await measureConnections("gateway", gateway.port, client);
-  const throughput = await measureThroughput({ bare: bare.port, gateway: gateway.port }, client);
-  await bare.close();
-  await gateway.close();
-  const bareResult = summarise(bareConnections, throughput.bare);
-  const gatewayResult = summarise(gatewayConnections, throughput.gateway);
+  const verdicts: string[] = [];
+  const gw = servers.gateway;
+  if (gw) {
+    const check = (ok: boolean, text: string) => verdicts.push(`${ok ? "met   " : "MISSED"} ${text}`);
+    if (servers["bare-ws-corked"]) {
+      const r = gw.deliveriesPerSecond! / servers["bare-ws-corked"].deliveriesPerSecond!;
+      check(r >= TARGETS.fanOutOfCorkedMin, `fan-out ${(r * 100).toFixed(1)} % of bare-ws-corked (target >= ${TARGETS.fanOutOfCorkedMin * 100} %)`);
+    }
+    if (servers["socket.io"]) {
+      const r = gw.deliveriesPerSecond! / servers["socket.io"].deliveriesPerSecond!;
+      check(r >= TARGETS.fanOutOfSocketIoMin, `fan-out ${r.toFixed(2)} x socket.io (target >= ${TARGETS.fanOutOfSocketIoMin} x)`);
+    }
+    check(gw.openLoopAuthP99Ms! <= TARGETS.openLoopAuthP99MaxMs, `open-loop connect -> auth_ok p99 ${fmt(gw.openLoopAuthP99Ms!, 1)} ms (target <= ${TARGETS.openLoopAuthP99MaxMs} ms)`);
+    check(gw.rssPerIdleConnectionBytes! <= TARGETS.rssPerIdleConnectionMaxBytes, `RSS ${fmt(gw.rssPerIdleConnectionBytes!)} B per idle connection (target <= ${TARGETS.rssPerIdleConnectionMaxBytes} B)`);
+  }
+  console.log(`\n${[...verdicts, ...warnings.map((w) => `WARNING ${w}`)].join("\n")}`);
+  const runSeconds = Math.round((performance.now() - runStarted) / 1000);
+  console.log(`run took ${runSeconds} s`);
+  console.log(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(" ")}, after ${loadAfter.map((l) => l.toFixed(2)).join(" ")} on ${cpus().length} CPUs`);
 
-  const ratio = gatewayResult.messagesDeliveredPerSecond / bareResult.messagesDeliveredPerSecond;
-  const results = {
+  const dir = here("../../bench-results/");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}gateway.json`, `${JSON.stringify({ servers }, null, 2)}\n`);
+  const details = {
     date: new Date().toISOString(),
     node: process.version,
-    connections: CONNECTIONS,
-    room: { members: MEMBERS, rounds: ROUNDS, batch: BATCH, repeats: REPEATS },
-    bare: bareResult,
-    gateway: gatewayResult,
-    throughputRatio: ratio,
-    targets: { throughputRatioMin: 0.9, heapPerConnectionMaxBytes: 8192 },
+    cpus: cpus().length,
+    runSeconds,
+    loadAverage: { before: loadBefore, after: loadAfter },
+    parameters: { idleConnections: CONNECTIONS, closedLoopConnections: CLOSED_COUNT, openLoop: { ratePerSecond: OPEN_RATE, seconds: OPEN_SECONDS }, room: { members: MEMBERS, rounds: ROUNDS, batch: BATCH, repeats: REPEATS } },
+    targets: TARGETS,
+    verdicts,
+    warnings,
+    memory,
+    rounds,
   };
-  const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
-  const rows: [string, string, string][] = [
-    ["authenticated connections / s", fmt(bareResult.connectionsPerSecond), fmt(gatewayResult.connectionsPerSecond)],
-    ["connect -> auth_ok p50 (ms)", fmt(bareResult.authP50Ms, 2), fmt(gatewayResult.authP50Ms, 2)],
-    ["connect -> auth_ok p99 (ms)", fmt(bareResult.authP99Ms, 2), fmt(gatewayResult.authP99Ms, 2)],
-    [`messages delivered / s (room of ${MEMBERS})`, fmt(bareResult.messagesDeliveredPerSecond), fmt(gatewayResult.messagesDeliveredPerSecond)],
-    ["messages sent / s", fmt(bareResult.messagesSentPerSecond), fmt(gatewayResult.messagesSentPerSecond)],
-    [`heap per idle connection (B, n=${CONNECTIONS})`, fmt(bareResult.heapPerConnectionBytes), fmt(gatewayResult.heapPerConnectionBytes)],
-    ["RSS per idle connection (B)", fmt(bareResult.rssPerConnectionBytes), fmt(gatewayResult.rssPerConnectionBytes)],
-  ];
-  console.log(`\n${"".padEnd(44)}${"bare ws".padStart(14)}${"gateway".padStart(14)}`);
-  for (const [label, a, b] of rows) console.log(`${label.padEnd(44)}${a.padStart(14)}${b.padStart(14)}`);
-  console.log(`\nthroughput ratio gateway/bare: ${(ratio * 100).toFixed(1)} % (target >= 90 %)`);
-  console.log(`heap per idle authenticated connection: ${fmt(gatewayResult.heapPerConnectionBytes)} B (target <= 8192 B)`);
-  const dir = new URL("../../bench-results/", import.meta.url).pathname;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}gateway.json`, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`written: ${dir}gateway.json`);
+  writeFileSync(`${dir}gateway-run.json`, `${JSON.stringify(details, null, 2)}\n`);
+  console.log(`written: ${dir}gateway.json, ${dir}gateway-run.json`);
 } finally {
+  for (const host of hosts) host.child.kill();
   client.kill();
 }
