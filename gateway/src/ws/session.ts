@@ -40,7 +40,13 @@ function expiryShared(session: Session) {
   session.onExpiryTimer();
 }
 /** Frames a client may pipeline behind its auth frame before the verdict. */
-const MAX_QUEUED_BEFORE_AUTH = 8;
+export const MAX_QUEUED_BEFORE_AUTH = 8;
+/**
+ * Frames an authenticated connection may have waiting behind the one being handled. Frames are
+ * handled strictly one after the other (each with its Redis round trips finished), so a client that
+ * pipelines faster than that waits in this bounded queue; past it the connection is closed.
+ */
+export const MAX_QUEUED_FRAMES = 32;
 
 export class Session implements RoomMember {
   private state: State = "awaiting_auth";
@@ -48,7 +54,10 @@ export class Session implements RoomMember {
   private userLease: Lease | undefined;
   private authTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
-  private queued: (RawData | undefined)[] | undefined;
+  /** Frames waiting while an earlier one is handled (undefined for a binary frame). */
+  private inbox: (RawData | undefined)[] | undefined;
+  /** True while a frame is being handled: later frames wait in `inbox`, in arrival order. */
+  private busy = false;
   private joined: Set<string> | undefined;
   private slowSince = 0;
   alive = true;
@@ -111,26 +120,54 @@ export class Session implements RoomMember {
   }
 
   onMessage(data: RawData, isBinary: boolean): void {
-    switch (this.state) {
-      case "closing":
-      case "closed":
-        return;
-      case "awaiting_auth":
-        return this.onFirstFrame(data, isBinary);
-      case "authenticating":
-        // Frames that arrived in the same read as the auth frame: keep them for after the verdict.
-        this.queued ??= [];
-        if (this.queued.length >= MAX_QUEUED_BEFORE_AUTH) return this.refuse("RATE_LIMITED", CloseCode.RATE_LIMITED, "queue");
-        this.queued.push(isBinary ? undefined : data);
-        return;
-      case "open":
-        if (isBinary) return void this.dispatch(undefined);
-        return void this.dispatch(data);
+    if (this.done) return;
+    const frame = isBinary ? undefined : data;
+    if (this.busy) {
+      this.inbox ??= [];
+      const limit = this.state === "open" ? MAX_QUEUED_FRAMES : MAX_QUEUED_BEFORE_AUTH;
+      if (this.inbox.length >= limit) return this.overflow(limit);
+      this.inbox.push(frame);
+      return;
+    }
+    this.busy = true;
+    void this.drain(frame);
+  }
+
+  /**
+   * Handle `first`, then every frame that arrived meanwhile, one at a time: a frame's checks and Redis
+   * round trips finish before the next frame is looked at, so pipelined frames behave exactly as if
+   * the client had waited for each answer (rooms per connection, join-then-message, reauth-then-join).
+   */
+  private async drain(first: RawData | undefined): Promise<void> {
+    let frame = first;
+    try {
+      for (;;) {
+        await this.handleInOrder(frame);
+        if (this.done || !this.inbox || this.inbox.length === 0) break;
+        frame = this.inbox.shift();
+      }
+    } catch (err) {
+      this.ctx.log.error("frame handling failed", { ip: this.ip, error: (err as Error).message });
+      this.close(CloseCode.INTERNAL_ERROR, "internal error");
+    } finally {
+      this.busy = false;
+      if (this.done) this.inbox = undefined;
     }
   }
 
-  private onFirstFrame(data: RawData, isBinary: boolean): void {
-    const frame = isBinary ? undefined : authFrame.safeParse(parseJson(data.toString()));
+  private async handleInOrder(frame: RawData | undefined): Promise<void> {
+    if (this.state === "awaiting_auth") return this.onFirstFrame(frame);
+    if (this.state === "open") return this.dispatch(frame);
+  }
+
+  private overflow(limit: number): void {
+    this.ctx.metrics.rateLimitHits.inc({ scope: "queue" });
+    this.ctx.log.security("rate_limited", this.ip, { scope: "queue", limit, ...(this.identity ? { userId: this.identity.userId } : {}) });
+    this.refuse("RATE_LIMITED", CloseCode.RATE_LIMITED, "too many pipelined frames");
+  }
+
+  private async onFirstFrame(data: RawData | undefined): Promise<void> {
+    const frame = data === undefined ? undefined : authFrame.safeParse(parseJson(data.toString()));
     if (!frame?.success) {
       this.ctx.metrics.authFailures.inc({ reason: "auth_required" });
       this.ctx.log.security("auth_failed", this.ip, { reason: "auth_required" });
@@ -138,7 +175,7 @@ export class Session implements RoomMember {
       return this.refuse("AUTH_REQUIRED", CloseCode.AUTH_FAILED, "authentication required");
     }
     this.state = "authenticating";
-    void this.authenticate(frame.data.token);
+    await this.authenticate(frame.data.token);
   }
 
   private async authenticate(token: string): Promise<void> {
@@ -174,10 +211,6 @@ export class Session implements RoomMember {
     this.state = "open";
     this.scheduleExpiry();
     this.send(JSON.stringify({ type: "auth_ok", userId: identity.userId, expiresAt: identity.expiresAt }));
-
-    const queued = this.queued;
-    this.queued = undefined;
-    if (queued) for (const data of queued) await this.dispatch(data);
   }
 
   private authFailed(err: unknown): void {
@@ -307,7 +340,7 @@ export class Session implements RoomMember {
     this.state = "closed";
     clearTimeout(this.authTimer);
     clearTimeout(this.expiryTimer);
-    this.queued = undefined;
+    this.inbox = undefined;
     for (const room of this.joined ?? []) this.ctx.rooms.leave(room, this);
     this.joined = undefined;
     this.userLease?.release();
