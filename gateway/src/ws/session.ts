@@ -33,6 +33,9 @@ function onErrorShared(this: WebSocket, err: Error & { code?: string }) {
 function onPongShared(this: WebSocket) {
   (this as Owned)[SESSION].alive = true;
 }
+function onPingShared(this: WebSocket, data: Buffer) {
+  (this as Owned)[SESSION].onPing(data);
+}
 function authTimeoutShared(session: Session) {
   session.onAuthTimeout();
 }
@@ -60,6 +63,9 @@ export class Session implements RoomMember {
   private busy = false;
   private joined: Set<string> | undefined;
   private slowSince = 0;
+  /** Client pings in the current one-minute window (the server answers them itself: autoPong is off). */
+  private pings = 0;
+  private pingWindowStart = 0;
   alive = true;
 
   constructor(
@@ -77,6 +83,7 @@ export class Session implements RoomMember {
     ws.on("close", onCloseShared);
     ws.on("error", onErrorShared);
     ws.on("pong", onPongShared);
+    ws.on("ping", onPingShared);
   }
 
   /** Fan-out delivery. A client whose buffer stays over the bound is cut off (backpressure). */
@@ -106,9 +113,34 @@ export class Session implements RoomMember {
   }
 
   private dropSlowConsumer(): void {
-    this.ctx.log.warn("slow consumer disconnected", { ip: this.ip, userId: this.identity?.userId, buffered: this.ws.bufferedAmount });
     this.ctx.metrics.rateLimitHits.inc({ scope: "backpressure" });
+    this.forcedClose("slow_consumer", { buffered: this.ws.bufferedAmount });
     this.ws.terminate();
+  }
+
+  /** Every close the server forces logs a security event, charged to the user once there is one. */
+  forcedClose(reason: string, details: Record<string, number | string> = {}): void {
+    this.ctx.log.security("forced_close", this.ip, { reason, ...(this.identity ? { userId: this.identity.userId } : {}), ...details });
+  }
+
+  /**
+   * A client ping: answered while the connection stays within PINGS_PER_MINUTE. A burst beyond it is a
+   * ping flood: RATE_LIMITED, close 4008 and a security event (before, ws answered every ping until its
+   * socket gave up with a silent 1006).
+   */
+  onPing(data: Buffer): void {
+    if (this.done) return;
+    const now = Date.now();
+    if (now - this.pingWindowStart >= 60_000) {
+      this.pingWindowStart = now;
+      this.pings = 0;
+    }
+    if (++this.pings > this.ctx.config.pingsPerMinute) {
+      this.ctx.metrics.rateLimitHits.inc({ scope: "ping" });
+      this.ctx.log.security("rate_limited", this.ip, { scope: "ping", limit: this.ctx.config.pingsPerMinute, ...(this.identity ? { userId: this.identity.userId } : {}) });
+      return this.refuse("RATE_LIMITED", CloseCode.RATE_LIMITED, "ping flood");
+    }
+    this.ws.pong(data);
   }
 
   onAuthTimeout(): void {
@@ -148,6 +180,7 @@ export class Session implements RoomMember {
       }
     } catch (err) {
       this.ctx.log.error("frame handling failed", { ip: this.ip, error: (err as Error).message });
+      this.forcedClose("internal_error");
       this.close(CloseCode.INTERNAL_ERROR, "internal error");
     } finally {
       this.busy = false;
@@ -196,6 +229,12 @@ export class Session implements RoomMember {
       return this.refuse("RATE_LIMITED", CloseCode.RATE_LIMITED, "blocked");
     }
 
+    // Reconnect storms of an authenticated user are charged to that user, not to the shared address.
+    if (await anomaly.record("rapid_reconnect", "user", identity.userId, this.ip)) {
+      return this.refuse("RATE_LIMITED", CloseCode.RATE_LIMITED, "rate limited");
+    }
+    if (this.done) return;
+
     const lease = await caps.acquire(`user:${identity.userId}`, config.maxConnPerUser);
     if (this.done) return lease?.release();
     if (!lease) {
@@ -213,13 +252,15 @@ export class Session implements RoomMember {
     this.send(JSON.stringify({ type: "auth_ok", userId: identity.userId, expiresAt: identity.expiresAt }));
   }
 
+  /** A failed first-frame auth is charged to the IP; a failed re-auth to the authenticated user. */
   private authFailed(err: unknown): void {
     if (this.done) return;
     const reason = err instanceof AuthError ? err.reason : "error";
     if (!(err instanceof AuthError)) this.ctx.log.error("token verification error", { error: (err as Error).message });
     this.ctx.metrics.authFailures.inc({ reason });
     this.ctx.log.security("auth_failed", this.ip, { reason, ...(this.identity ? { userId: this.identity.userId } : {}) });
-    void this.ctx.anomaly.record("failed_auth", "ip", this.ip, this.ip);
+    if (this.identity) void this.ctx.anomaly.record("failed_auth", "user", this.identity.userId, this.ip);
+    else void this.ctx.anomaly.record("failed_auth", "ip", this.ip, this.ip);
     this.refuse("AUTH_FAILED", CloseCode.AUTH_FAILED, "authentication failed");
   }
 
@@ -232,6 +273,7 @@ export class Session implements RoomMember {
   onExpiryTimer(): void {
     if (this.state !== "open" || !this.identity) return;
     if (Date.now() < this.identity.expiresAt * 1000) return this.scheduleExpiry();
+    this.forcedClose("token_expired");
     this.close(CloseCode.TOKEN_EXPIRED, "token expired");
   }
 
