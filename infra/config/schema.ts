@@ -188,9 +188,15 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
   if (raw.gatewayFanoutKey !== undefined && Buffer.byteLength(raw.gatewayFanoutKey, "utf8") < 32) {
     issues.push(`${key("gatewayFanoutKey")}: must be at least 32 bytes (e.g. openssl rand -base64 48), or unset to have one generated`);
   }
-  const allowlist = checkCidrList("gatewayAnomalyAllowlist", raw.gatewayAnomalyAllowlist, issues);
-  for (const [i, cidr] of allowlist.entries()) {
-    if (cidr.prefix === 0) issues.push(`${key("gatewayAnomalyAllowlist")}[${i}]: ${cidr.text} would exempt every address from the gateway's blocks; list only the shared egress addresses you vouch for`);
+  const allowlist: string[] = [];
+  for (const [i, text] of raw.gatewayAnomalyAllowlist.entries()) {
+    try {
+      const cidr = parseCidr(text);
+      if (cidr.prefix === 0) issues.push(`${key("gatewayAnomalyAllowlist")}[${i}]: ${cidr.text} would exempt every address from the gateway's blocks; list only the shared egress addresses you vouch for`);
+      else allowlist.push(cidr.text);
+    } catch (e) {
+      issues.push(`${key("gatewayAnomalyAllowlist")}[${i}]: ${(e as Error).message}`);
+    }
   }
 
   const images: ImageOverrides = {};
@@ -207,7 +213,7 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
     allowedOrigins: raw.allowedOrigins,
     admin: { cidrs: admin.map((c) => c.text), ssh: raw.adminSsh },
     jwtSecret: raw.jwtSecret,
-    gateway: { fanoutKey: raw.gatewayFanoutKey, anomalyAllowlist: allowlist.map((c) => c.text) },
+    gateway: { fanoutKey: raw.gatewayFanoutKey, anomalyAllowlist: allowlist },
     images,
   };
   if (raw.target !== "aws") {
