@@ -194,7 +194,7 @@ export const VARIABLES = {
   ANOMALY_ROOM_HOPPING: rule(20, 60, "joins per user per window"),
   ANOMALY_BULK_MESSAGES: rule(100, 60, "room messages per user or device per window"),
   ANOMALY_BLOCK_SECONDS: integer(900, 1, 604_800, "how long an offender stays blocked"),
-  ANOMALY_ALLOWLIST: text("comma-separated CIDRs never counted or blocked per IP (their users still are); no /0"),
+  ANOMALY_ALLOWLIST: text("comma-separated CIDRs never counted, blocked or capped per IP (their users still are); no /0"),
   DRAIN_MS: integer(5000, 0, 120_000, "how long shutdown waits after the 1001 close"),
   LOG_LEVEL: { kind: "choice", fallback: "info", choices: [...Object.keys(pino.levels.values), "silent"], meaning: "pino log level" },
 } as const satisfies Record<string, Variable>;

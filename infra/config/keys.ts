@@ -138,7 +138,7 @@ export const CONFIG_KEYS = {
   gatewayAnomalyAllowlist: {
     type: "array",
     default: [],
-    description: "CIDRs of shared egress addresses you vouch for (an office, a carrier's NAT): the gateway never counts or blocks them per IP; their users are still charged individually. /0 is refused.",
+    description: "CIDRs of shared egress addresses you vouch for (an office, a carrier's NAT): the gateway never counts, blocks or caps them per IP; their users are still charged and capped individually. /0 is refused.",
   },
 } as const satisfies Record<string, ConfigKey>;
 

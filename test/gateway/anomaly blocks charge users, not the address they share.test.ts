@@ -134,6 +134,18 @@ describe("anomaly blocks behind a shared address", () => {
     neighbour.close();
   });
 
+  it("does not cap connections per IP for an allowlisted address, and still does for others", async () => {
+    const capped = await startTestGateway({ TRUSTED_PROXIES: "127.0.0.1/32", MAX_CONN_PER_IP: "2", ANOMALY_ALLOWLIST: "198.51.100.0/24" });
+    try {
+      const office = await Promise.all(Array.from({ length: 5 }, (_, i) => authedFrom(capped, "198.51.100.61", `office-${i}`)));
+      const home = [await authedFrom(capped, "192.0.2.61", "home-0"), await authedFrom(capped, "192.0.2.61", "home-1")];
+      expect(await withTimeout(TestClient.connect(capped.wsUrl, at("192.0.2.61")).refused, 3000, "ip cap")).toBe(429);
+      for (const c of [...office, ...home]) c.close();
+    } finally {
+      await capped.close();
+    }
+  });
+
   it("answers a client's pings within PINGS_PER_MINUTE", async () => {
     const c = await authedFrom(gw, SHARED, "polite");
     let pongs = 0;

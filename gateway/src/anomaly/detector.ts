@@ -25,6 +25,8 @@ export interface AnomalyDetector {
   record(pattern: AnomalyPattern, kind: SubjectKind, id: string, ip: string): Promise<boolean>;
   /** Milliseconds the subject stays blocked, 0 when it is not blocked. */
   blockedFor(kind: SubjectKind, id: string): Promise<number>;
+  /** True for an address in ANOMALY_ALLOWLIST: never counted, blocked or capped per IP. */
+  allowlisted(ip: string): boolean;
 }
 
 type RuleKey = `${AnomalyPattern}:${SubjectKind}`;
@@ -84,6 +86,7 @@ export function createAnomalyDetector(config: AnomalyConfig, limiters: LimiterFa
       });
       return true;
     },
+    allowlisted: (ip) => allowlisted("ip", ip),
     async blockedFor(kind, id) {
       if (allowlisted(kind, id)) return 0;
       try {
