@@ -18,7 +18,7 @@ describe("renderEdgeNginxConf", () => {
   });
 
   it("puts a default server first that refuses unknown SNI and Host, with the same TLS policy as ours", () => {
-    const servers = conf.split(/^  server \{$/m).slice(1);
+    const servers = conf.split(/^ {2}server \{$/m).slice(1);
     expect(servers).toHaveLength(2);
     const [fallback, ours] = servers as [string, string];
     expect(fallback).toContain("listen 0.0.0.0:8443 ssl http2 default_server;");
