@@ -79,7 +79,11 @@ export function deployAws(config: AwsConfig): Record<string, pulumi.Input<unknow
     cloudflareRanges: pulumi.all([ranges.ipv4Cidrs, ranges.ipv6Cidrs]).apply(([v4, v6]) => [...v4, ...v6]),
     edgeTls: { certPem: edge.originCertificatePem, keyPem: edge.originPrivateKeyPem, originPullCaPem: edge.originPullCaPem },
     turnTls: { certPem: turnCertificate.certPem, keyPem: turnCertificate.keyPem },
-    secrets: config.jwtSecret ? { jwtSecret: pulumi.secret(config.jwtSecret) } : {},
+    secrets: {
+      ...(config.jwtSecret ? { jwtSecret: pulumi.secret(config.jwtSecret) } : {}),
+      ...(config.gateway.fanoutKey ? { gatewayFanoutKey: pulumi.secret(config.gateway.fanoutKey) } : {}),
+    },
+    gatewayAnomalyAllowlist: [...config.gateway.anomalyAllowlist],
   }, { provider: host.provider });
 
   return {

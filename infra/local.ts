@@ -11,7 +11,11 @@ export function deployLocal(config: LocalConfig): Record<string, pulumi.Input<un
     target: "local",
     allowedOrigins: [...config.allowedOrigins],
     images: config.images,
-    secrets: config.jwtSecret ? { jwtSecret: pulumi.secret(config.jwtSecret) } : {},
+    secrets: {
+      ...(config.jwtSecret ? { jwtSecret: pulumi.secret(config.jwtSecret) } : {}),
+      ...(config.gateway.fanoutKey ? { gatewayFanoutKey: pulumi.secret(config.gateway.fanoutKey) } : {}),
+    },
+    gatewayAnomalyAllowlist: [...config.gateway.anomalyAllowlist],
   });
   return {
     endpoints: containers.endpoints,

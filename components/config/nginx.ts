@@ -62,6 +62,22 @@ export const EDGE_DEFAULTS = {
   websocketIdleSeconds: 75,
 } as const;
 
+/**
+ * Key-exchange groups, strongest-supported first: OpenSSL's default list also offers X448 and the
+ * finite-field ffdhe groups, which no Cloudflare edge needs (it offers X25519 and P-256).
+ */
+export const EDGE_TLS_GROUPS = "X25519:prime256v1:secp384r1";
+
+/** Methods each routed location serves; any other method is answered 405 with `Allow`. */
+export const EDGE_LOCATION_METHODS = {
+  // The WebSocket upgrades are GET requests; so is LiveKit's /rtc/validate.
+  gatewayWebSocket: ["GET"],
+  deviceApi: ["POST"],
+  livekitSignal: ["GET"],
+  // Twirp calls are POSTs only.
+  livekitTwirp: ["POST"],
+} as const;
+
 // Mozilla "intermediate" TLS 1.2 suites (forward secret, AEAD only); TLS 1.3 suites are all strong.
 export const EDGE_TLS_CIPHERS =
   "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
@@ -105,9 +121,37 @@ function listenDirective(i: Parsed): string {
   return `${address}:${i.listenPort}`;
 }
 
-/** Proxy block for a location. proxy_set_header replaces inherited headers, so each location gets all of them. */
-function proxyTo(upstreamName: string, i: Parsed, websocket: boolean): string[] {
+/** Protocols, TLS 1.2 suites and key-exchange groups: the same in every server block. */
+function tlsPolicy(indent: string): string[] {
+  return ["ssl_protocols TLSv1.2 TLSv1.3;", `ssl_ciphers ${EDGE_TLS_CIPHERS};`, "ssl_prefer_server_ciphers off;", `ssl_ecdh_curve ${EDGE_TLS_GROUPS};`].map((l) => indent + l);
+}
+
+const SECURITY_HEADERS = [
+  'add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;',
+  "add_header X-Content-Type-Options nosniff always;",
+  "add_header X-Frame-Options DENY always;",
+  "add_header Referrer-Policy no-referrer always;",
+  `add_header Content-Security-Policy "default-src 'none'; frame-ancestors 'none'" always;`,
+];
+
+/**
+ * 405 for any method the location does not serve. `return` inside `if` is the safe use of `if`; the
+ * block repeats the security headers because an `add_header` in it replaces the inherited ones.
+ */
+function onlyMethods(methods: readonly string[]): string[] {
   return [
+    `      if ($request_method !~ ^(${methods.join("|")})$) {`,
+    `        add_header Allow "${methods.join(", ")}" always;`,
+    ...SECURITY_HEADERS.map((h) => `        ${h}`),
+    "        return 405;",
+    "      }",
+  ];
+}
+
+/** Proxy block for a location. proxy_set_header replaces inherited headers, so each location gets all of them. */
+function proxyTo(upstreamName: string, i: Parsed, websocket: boolean, methods: readonly string[]): string[] {
+  return [
+    ...onlyMethods(methods),
     `      limit_req zone=rampart_req burst=${i.rateLimit.burst} nodelay;`,
     `      proxy_pass http://${upstreamName};`,
     "      proxy_http_version 1.1;",
@@ -195,15 +239,31 @@ export function renderEdgeNginxConf(input: EdgeNginxConfInput): string {
     `    server ${upstreamServer(i.upstreams.livekit, "livekit-api")};`,
     "  }",
     "",
+    // Any Host or SNI that is not ours: no certificate is shown (the handshake is refused for an
+    // unknown or missing SNI) and a request that gets this far with a foreign Host is dropped (444).
+    // `http2` is a parameter of the listening socket, so it is set here once for both servers; the
+    // `listen ... http2` form is what nginx 1.22 (the testbed) reads, and 1.25.1+ still accepts it
+    // with a deprecation notice.
     "  server {",
-    `    listen ${listenDirective(i)} ssl;`,
+    `    listen ${listenDirective(i)} ssl http2 default_server;`,
+    "    server_name _;",
+    "    ssl_reject_handshake on;",
+    // The ClientHello is answered with the first server's protocol, cipher and group settings
+    // (nginx switches only the certificate on SNI): the policy must be set here as well.
+    ...tlsPolicy("    "),
+    // Never reached past the refused handshake; stated so that no TLS server of ours lacks origin pulls.
+    `    ssl_client_certificate ${i.tls.clientCaPath};`,
+    "    ssl_verify_client on;",
+    "    return 444;",
+    "  }",
+    "",
+    "  server {",
+    `    listen ${listenDirective(i)} ssl http2;`,
     `    server_name ${i.serverNames.join(" ")};`,
     "",
     `    ssl_certificate ${i.tls.certPath};`,
     `    ssl_certificate_key ${i.tls.keyPath};`,
-    "    ssl_protocols TLSv1.2 TLSv1.3;",
-    `    ssl_ciphers ${EDGE_TLS_CIPHERS};`,
-    "    ssl_prefer_server_ciphers off;",
+    ...tlsPolicy("    "),
     "    ssl_session_cache shared:rampart_tls:10m;",
     "    ssl_session_timeout 1d;",
     "    ssl_session_tickets off;",
@@ -213,31 +273,27 @@ export function renderEdgeNginxConf(input: EdgeNginxConfInput): string {
     "    ssl_verify_client on;",
     "    ssl_verify_depth 2;",
     "",
-    '    add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;',
-    "    add_header X-Content-Type-Options nosniff always;",
-    "    add_header X-Frame-Options DENY always;",
-    "    add_header Referrer-Policy no-referrer always;",
-    `    add_header Content-Security-Policy "default-src 'none'; frame-ancestors 'none'" always;`,
+    ...SECURITY_HEADERS.map((h) => `    ${h}`),
     "",
     `    limit_conn rampart_conn ${i.maxConnectionsPerIp};`,
     "",
     "    # Gateway: WebSocket and the device API.",
     `    location = ${GATEWAY_PATHS.websocket} {`,
-    ...proxyTo("rampart_gateway", i, true),
+    ...proxyTo("rampart_gateway", i, true, EDGE_LOCATION_METHODS.gatewayWebSocket),
     "    }",
     `    location ${GATEWAY_PATHS.api} {`,
-    ...proxyTo("rampart_gateway", i, false),
+    ...proxyTo("rampart_gateway", i, false, EDGE_LOCATION_METHODS.deviceApi),
     "    }",
     "",
     "    # LiveKit: signalling WebSocket (/rtc, /rtc/validate, /rtc/v1) and the Twirp server API.",
     "    location = /rtc {",
-    ...proxyTo("rampart_livekit", i, true),
+    ...proxyTo("rampart_livekit", i, true, EDGE_LOCATION_METHODS.livekitSignal),
     "    }",
     "    location /rtc/ {",
-    ...proxyTo("rampart_livekit", i, true),
+    ...proxyTo("rampart_livekit", i, true, EDGE_LOCATION_METHODS.livekitSignal),
     "    }",
     "    location /twirp/ {",
-    ...proxyTo("rampart_livekit", i, false),
+    ...proxyTo("rampart_livekit", i, false, EDGE_LOCATION_METHODS.livekitTwirp),
     "    }",
     "",
     "    # Metrics are admin-class and never served through the edge, under any prefix.",

@@ -167,9 +167,58 @@ export const GATEWAY_KEY_PREFIX = "gateway:";
 const CONNECTION_COMMANDS = ["+auth", "+hello", "+ping", "+select", "+client|setname", "+client|id", "+quit", "+reset"];
 
 /**
- * The gateway: pub/sub fan-out between instances, rate-limit counters (rate-limiter-flexible: SET NX EX,
- * INCRBY, PTTL, EXPIRE in a Lua script or MULTI), device nonces (SET NX EX), connection caps (INCR/DECR,
- * hashes, sets), all under `gateway:`.
+ * Commands that reveal what other clients store or say without naming a key or channel the ACL could
+ * check: no user of ours may run them (the tests try each against every user). Key ids, device ids,
+ * client addresses and room names live in key and channel names.
+ */
+export const ENUMERATION_COMMANDS = [
+  ["KEYS", "*"],
+  ["SCAN", "0"],
+  ["RANDOMKEY"],
+  ["DBSIZE"],
+  ["INFO", "keyspace"],
+  ["PUBSUB", "CHANNELS"],
+  ["PUBSUB", "NUMSUB", "gateway:room:lobby"],
+  ["PUBSUB", "NUMPAT"],
+  ["PUBSUB", "SHARDCHANNELS"],
+  ["MEMORY", "USAGE", "rooms"],
+  ["OBJECT", "ENCODING", "rooms"],
+  ["CLIENT", "LIST"],
+  ["MONITOR"],
+  ["SLOWLOG", "GET"],
+  ["LATENCY", "LATEST"],
+] as const;
+
+/**
+ * Script and function management: loading, flushing, killing. No user may run it: a client able to
+ * `FUNCTION LOAD` or `SCRIPT FLUSH` changes what runs for everyone, and `SCRIPT KILL` would let one
+ * client abort another's script.
+ */
+export const SCRIPT_ADMIN_COMMANDS = [
+  ["SCRIPT", "LOAD", "return 1"],
+  ["SCRIPT", "FLUSH"],
+  ["SCRIPT", "KILL"],
+  ["SCRIPT", "EXISTS", "0000000000000000000000000000000000000000"],
+  ["FUNCTION", "LOAD", "#!lua name=x\nredis.register_function('x', function() return 1 end)"],
+  ["FUNCTION", "FLUSH"],
+  ["FUNCTION", "LIST"],
+  ["FCALL", "x", "0"],
+  ["FCALL_RO", "x", "0"],
+] as const;
+
+/**
+ * The gateway: exactly the commands it sends (each test on the real Redis checks the ACL log stays
+ * empty), every key and channel under `gateway:`.
+ * - rate-limiter-flexible: EVAL of its consume script (SET NX EX, INCRBY, PTTL, EXPIRE), MULTI with
+ *   GET/SET/PTTL/DEL for reads, blocks and deletes;
+ * - connection caps: EVAL of the acquire script (ZREMRANGEBYSCORE, ZCARD, ZADD, PEXPIRE), ZADD XX to
+ *   renew, ZREM to release;
+ * - device nonces: SET NX PX; fan-out: PUBLISH, SUBSCRIBE, UNSUBSCRIBE (no patterns).
+ * EVAL/EVALSHA stay because both libraries' counters must be atomic across instances (check and
+ * increment in one step). A script runs with the caller's key and channel permissions, so the gateway's
+ * scripts are confined to `gateway:` like its plain commands. What an ACL cannot confine is a script's
+ * running time (a looping script makes Redis answer BUSY to everyone): only the gateway's own fixed
+ * scripts run as this user, so that takes the gateway's credential (docs/threat-model.md).
  */
 export function gatewayAclUser(passwordSha256: string): RedisAclUser {
   return {
@@ -179,27 +228,21 @@ export function gatewayAclUser(passwordSha256: string): RedisAclUser {
     channels: [`${GATEWAY_KEY_PREFIX}*`],
     commands: [
       ...CONNECTION_COMMANDS,
-      "+get", "+set", "+del", "+unlink", "+exists", "+incr", "+incrby", "+decr", "+decrby",
-      "+expire", "+pexpire", "+ttl", "+pttl",
-      "+hget", "+hset", "+hdel", "+hincrby", "+hgetall",
-      "+sadd", "+srem", "+smembers", "+scard", "+sismember",
-      // Cluster-wide connection caps: a sorted set of expiring leases per IP/user.
+      "+get", "+set", "+del", "+incrby", "+expire", "+pexpire", "+pttl",
       "+zadd", "+zrem", "+zremrangebyscore", "+zcard",
-      "+eval", "+evalsha", "+script|load", "+script|exists",
+      "+eval", "+evalsha",
       "+multi", "+exec", "+discard",
-      "+publish", "+subscribe", "+unsubscribe", "+psubscribe", "+punsubscribe",
+      "+publish", "+subscribe", "+unsubscribe",
     ],
   };
 }
 
 /**
- * LiveKit's keys (pkg/service/redisstore.go, routing): rooms, participants, locks, egress/ingress, agent
- * dispatch, SIP, node registry. psrpc (LiveKit's RPC over Redis pub/sub) takes a queue lock with
- * SET NX on `base64(sha256(payload))`: a 44-character key ending in '=' — matched by a pattern of that
- * exact shape so LiveKit does not need `~*`. Gateway keys never have that shape (they start with
- * `gateway:`, which has ':' and base64 has none).
- * psrpc channel names are derived from service, RPC and node ids with no common prefix, so LiveKit gets
- * all channels (it cannot read gateway keys, but could subscribe to gateway channels: see report).
+ * LiveKit's keys (LiveKit 1.x `pkg/service/redisstore.go`, `redisstore_sip.go`, `pkg/routing`): rooms,
+ * participants, locks, egress/ingress, agent dispatch, SIP, node registry. psrpc (LiveKit's RPC over
+ * Redis pub/sub) takes a queue lock with SET NX on `base64(sha256(payload))`: a 44-character key ending
+ * in '=' — matched by a pattern of that exact shape so LiveKit does not need `~*`. Gateway keys never
+ * have that shape (they start with `gateway:`, which has ':' and base64 has none).
  */
 export const LIVEKIT_KEY_PATTERNS = [
   "livekit_version",
@@ -221,19 +264,39 @@ export const LIVEKIT_KEY_PATTERNS = [
   `${"?".repeat(43)}=`,
 ] as const;
 
+/**
+ * LiveKit's pub/sub channels. psrpc's Redis bus uses the "legacy" channel names of `internal/bus`
+ * (`info.GetRPCChannel`, `GetResponseChannel`, `GetClaimRequestChannel`, `GetStreamChannel`,
+ * claim responses): `<Service>|<parts…>|<KIND>` with KIND one of REQ, RES, CLAIM, RCLAIM, STR, every
+ * part sanitised to `[A-Za-z0-9_]` (anything else becomes `u+XXXX`). A gateway channel is
+ * `gateway:room:<room>` with room names of `[A-Za-z0-9_.:-]`: it never contains `|`, so none of these
+ * patterns matches it. psrpc only SUBSCRIBEs (no patterns), so LiveKit needs no PSUBSCRIBE.
+ */
+export const LIVEKIT_CHANNEL_PATTERNS = ["*|REQ", "*|RES", "*|CLAIM", "*|RCLAIM", "*|STR"] as const;
+
+/**
+ * LiveKit's Redis user: the data-structure commands its store, router and psrpc send, by name (no
+ * command categories, which differ between Redis majors and would grant whatever a new major adds),
+ * EVAL/EVALSHA for the room-unlock script (go-redis `Script.Run`: EVALSHA, then EVAL on NOSCRIPT),
+ * WATCH/MULTI for its ingress transactions, PUBLISH/SUBSCRIBE on psrpc's channels. No enumeration,
+ * no script or function management, no pattern subscriptions, no admin commands.
+ */
 export function livekitAclUser(passwordSha256: string): RedisAclUser {
   return {
     name: "livekit",
     passwordSha256,
     keys: LIVEKIT_KEY_PATTERNS.map((p) => `~${p}`),
-    channels: ["*"],
+    channels: [...LIVEKIT_CHANNEL_PATTERNS],
     commands: [
-      "+@read", "+@write", "+@hash", "+@string", "+@set", "+@list", "+@sortedset",
-      "+@pubsub", "+@transaction", "+eval", "+evalsha", "+script|load", "+script|exists",
-      // The categories above include admin-ish commands: take them away again, then add the connection
-      // commands last (CLIENT SETINFO is itself in @admin/@dangerous).
-      "-@dangerous", "-@admin", "-flushall", "-flushdb", "-keys", "-migrate", "-restore", "-sort", "-sort_ro", "-scan",
       ...CONNECTION_COMMANDS,
+      "+get", "+set", "+setnx", "+getdel", "+del", "+unlink", "+exists", "+expire", "+pexpire", "+ttl", "+pttl", "+incr", "+incrby",
+      "+hget", "+hset", "+hsetnx", "+hdel", "+hmget", "+hmset", "+hgetall", "+hvals", "+hkeys", "+hlen", "+hexists", "+hincrby", "+hscan",
+      "+sadd", "+srem", "+smembers", "+sismember", "+scard",
+      "+zadd", "+zrem", "+zrange", "+zrangebyscore", "+zscore", "+zcard",
+      "+lpush", "+rpush", "+lrange", "+lrem", "+llen",
+      "+eval", "+evalsha",
+      "+watch", "+unwatch", "+multi", "+exec", "+discard",
+      "+publish", "+subscribe", "+unsubscribe",
     ],
   };
 }

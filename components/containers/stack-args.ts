@@ -37,7 +37,16 @@ interface SharedArgs {
   allowedOrigins?: pulumi.Input<pulumi.Input<string>[]>;
   resources?: Partial<Record<"livekit" | "coturn" | "gateway" | "elasticsearch" | "redis" | "edge", ServiceResources>>;
   /** Secret overrides from `pulumi config --secret`; generated when omitted. */
-  secrets?: { jwtSecret?: pulumi.Input<string>; turnSecret?: pulumi.Input<string>; livekitApiSecret?: pulumi.Input<string>; elasticPassword?: pulumi.Input<string> };
+  secrets?: {
+    jwtSecret?: pulumi.Input<string>;
+    turnSecret?: pulumi.Input<string>;
+    livekitApiSecret?: pulumi.Input<string>;
+    elasticPassword?: pulumi.Input<string>;
+    /** MAC key of the gateways' Redis fan-out. */
+    gatewayFanoutKey?: pulumi.Input<string>;
+  };
+  /** CIDRs the gateway never counts or blocks per IP (shared egress addresses an operator vouches for). */
+  gatewayAnomalyAllowlist?: pulumi.Input<pulumi.Input<string>[]>;
   /** Subnets of the two networks (defaults 172.30.10.0/24 and 172.30.20.0/24). */
   internalSubnet?: string;
   edgeSubnet?: string;

@@ -144,6 +144,8 @@ export class RampartContainers extends pulumi.ComponentResource {
         // Only the edge proxy's own address may tell the gateway who the client is.
         trustedProxies: [`${at.edge}/32`],
         jwt: { secret: args.secrets?.jwtSecret ?? generatedSecret(`${name}-jwt-secret`, this, 64) },
+        fanoutKey: args.secrets?.gatewayFanoutKey ?? generatedSecret(`${name}-gateway-fanout-key`, this, 64),
+        ...(args.gatewayAnomalyAllowlist !== undefined ? { anomalyAllowlist: args.gatewayAnomalyAllowlist } : {}),
         livekit: { url: entry.https.replace(/^https:/, "wss:"), apiKey: livekit.apiKey, apiSecret: livekit.apiSecret },
         turn: { secret: coturn.authSecret, uris: turnUris },
         redis: { host: at.redis, password: redis.gatewayPassword },

@@ -40,11 +40,20 @@ export interface AnomalyRule {
 }
 
 export interface AnomalyConfig {
+  /** Upgrades per IP: unauthenticated, so high enough for a carrier-grade NAT or an office egress. */
   readonly rapidReconnect: AnomalyRule;
+  /** Successful authentications per user: reconnect storms of one user are charged to that user. */
+  readonly rapidReconnectUser: AnomalyRule;
+  /** Auth failures per IP (nobody is authenticated yet). */
   readonly failedAuth: AnomalyRule;
+  /** Re-auth failures per user (an authenticated connection presenting a bad token). */
+  readonly failedAuthUser: AnomalyRule;
   readonly roomHopping: AnomalyRule;
   readonly bulkMessages: AnomalyRule;
   readonly blockSeconds: number;
+  /** Operator-listed addresses that are never counted or blocked per IP; their users still are. */
+  readonly allowlist: BlockList;
+  readonly allowlistCidrs: readonly string[];
 }
 
 export interface DeviceLimits {
@@ -63,6 +72,8 @@ export interface GatewayConfig {
   readonly jwtIssuer?: string;
   readonly jwtAudience?: string;
   readonly redisUrl?: string;
+  /** FANOUT_KEY: the MAC key of payloads between instances; present whenever redisUrl is. */
+  readonly fanoutKey?: Uint8Array;
   readonly trustedProxies: BlockList;
   readonly trustedProxyCidrs: readonly string[];
   readonly livekit?: LiveKitConfig;
@@ -74,6 +85,8 @@ export interface GatewayConfig {
   readonly maxConnPerIp: number;
   readonly maxConnPerUser: number;
   readonly heartbeatMs: number;
+  /** WebSocket pings a client may send per minute on one connection; more is a ping flood. */
+  readonly pingsPerMinute: number;
   /** Bytes queued towards one client above which it counts as a slow consumer. */
   readonly maxBufferedBytes: number;
   /** How long a client may stay over maxBufferedBytes before it is disconnected. */
@@ -152,6 +165,7 @@ export const VARIABLES = {
   JWT_AUDIENCE: text("aud every token must carry"),
   REDIS_URL: secret("redis:// or rediss:// URL of the shared state; without it, memory only"),
   REDIS_PASSWORD: secret("added to REDIS_URL, which must then carry none"),
+  FANOUT_KEY: secret(`MAC key of room messages between instances (at least ${MIN_SECRET_BYTES} bytes, the same on every instance)`, "required with REDIS_URL"),
   TRUSTED_PROXIES: text("comma-separated CIDRs whose CF-Connecting-IP / X-Forwarded-For are believed; no /0"),
   LIVEKIT_URL: text("LiveKit URL, ws(s):// or http(s)://; LIVEKIT_* all three or none"),
   LIVEKIT_API_KEY: text("LiveKit API key"),
@@ -166,17 +180,21 @@ export const VARIABLES = {
   MAX_CONN_PER_IP: integer(10, 1, 1_000_000, "concurrent connections per client address"),
   MAX_CONN_PER_USER: integer(5, 1, 1_000_000, "concurrent connections per user"),
   HEARTBEAT_MS: integer(25_000, 100, 600_000, "ping interval"),
+  PINGS_PER_MINUTE: integer(30, 1, 100_000, "WebSocket pings a client may send per connection per minute"),
   MAX_BUFFERED_BYTES: integer(1_048_576, 16_384, 268_435_456, "send buffer above which a client counts as slow"),
   SLOW_CONSUMER_MS: integer(10_000, 100, 600_000, "how long a client may stay above it before it is disconnected"),
   MAX_ROOMS_PER_CONNECTION: integer(20, 1, 1000, "rooms one connection may be in"),
   DEVICE_PER_MINUTE: integer(300, 1, 10_000_000, "requests per device per minute"),
   DEVICE_PER_HOUR: integer(10_000, 1, 10_000_000, "requests per device per hour"),
   DEVICE_PER_DAY: integer(100_000, 1, 100_000_000, "requests per device per day"),
-  ANOMALY_RAPID_RECONNECT: rule(10, 60, "upgrades per IP per window"),
-  ANOMALY_FAILED_AUTH: rule(5, 300, "auth and device signature failures per IP per window"),
+  ANOMALY_RAPID_RECONNECT: rule(300, 60, "upgrades per IP per window (a shared address carries many users)"),
+  ANOMALY_USER_RECONNECT: rule(10, 60, "authentications per user per window"),
+  ANOMALY_FAILED_AUTH: rule(30, 300, "auth and device signature failures per IP per window"),
+  ANOMALY_USER_FAILED_AUTH: rule(5, 300, "re-auth failures per user per window"),
   ANOMALY_ROOM_HOPPING: rule(20, 60, "joins per user per window"),
   ANOMALY_BULK_MESSAGES: rule(100, 60, "room messages per user or device per window"),
   ANOMALY_BLOCK_SECONDS: integer(900, 1, 604_800, "how long an offender stays blocked"),
+  ANOMALY_ALLOWLIST: text("comma-separated CIDRs never counted, blocked or capped per IP (their users still are); no /0"),
   DRAIN_MS: integer(5000, 0, 120_000, "how long shutdown waits after the 1001 close"),
   LOG_LEVEL: { kind: "choice", fallback: "info", choices: [...Object.keys(pino.levels.values), "silent"], meaning: "pino log level" },
 } as const satisfies Record<string, Variable>;
@@ -363,23 +381,28 @@ function parseJwtKey(read: Reader): JwtKeyConfig | undefined {
   return { algorithm: "HS256", key: bytes };
 }
 
-function parseTrustedProxies(read: Reader): { list: BlockList; cidrs: string[] } {
+/** A CIDR list; `/0` is refused with `widest` as the reason. */
+function parseCidrs(read: Reader, name: "TRUSTED_PROXIES" | "ANOMALY_ALLOWLIST", widest: string): { list: BlockList; cidrs: string[] } {
   const list = new BlockList();
-  const cidrs = read.list("TRUSTED_PROXIES");
+  const cidrs = read.list(name);
   for (const cidr of cidrs) {
     const [address, prefixText] = cidr.split("/");
     const family = isIP(address ?? "");
     const prefix = prefixText === undefined ? (family === 6 ? 128 : 32) : Number(prefixText);
     const maxPrefix = family === 6 ? 128 : 32;
-    if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > maxPrefix) {
-      read.report(`TRUSTED_PROXIES: ${quoted(cidr)} is not an IPv4 or IPv6 CIDR (e.g. 10.0.0.5/32 or 2001:db8::/64)`);
+    if (family === 0 || (prefixText !== undefined && !/^\d+$/.test(prefixText)) || !Number.isInteger(prefix) || prefix < 0 || prefix > maxPrefix) {
+      read.report(`${name}: ${quoted(cidr)} is not an IPv4 or IPv6 CIDR (e.g. 10.0.0.5/32 or 2001:db8::/64)`);
     } else if (prefix === 0) {
-      read.report(`TRUSTED_PROXIES: ${quoted(cidr)} would trust every address: list only your proxies' own addresses`);
+      read.report(`${name}: ${quoted(cidr)} ${widest}`);
     } else {
       list.addSubnet(address!, prefix, family === 6 ? "ipv6" : "ipv4");
     }
   }
   return { list, cidrs };
+}
+
+function parseTrustedProxies(read: Reader): { list: BlockList; cidrs: string[] } {
+  return parseCidrs(read, "TRUSTED_PROXIES", "would trust every address: list only your proxies' own addresses");
 }
 
 function parseLiveKit(read: Reader): LiveKitConfig | undefined {
@@ -410,6 +433,21 @@ function parseTurn(read: Reader): TurnConfig | undefined {
     if (!/^(turns?|stun):[^\s]+$/.test(uri)) read.report(`TURN_URIS: ${quoted(uri)} is not a turn:, turns: or stun: URI (e.g. turn:turn.example.com:3478)`);
   }
   return { secret, uris, ttlSeconds };
+}
+
+/** FANOUT_KEY: required with Redis (instances accept each other's room messages only under it). */
+function parseFanoutKey(read: Reader, redisUrl: string | undefined): Uint8Array | undefined {
+  const key = read.secret("FANOUT_KEY");
+  if (key === null) return undefined;
+  if (key === undefined) {
+    if (redisUrl !== undefined) read.report("FANOUT_KEY is required with REDIS_URL: the same secret of at least 32 bytes on every instance (e.g. openssl rand -base64 48), or FANOUT_KEY_FILE");
+    return undefined;
+  }
+  const bytes = new TextEncoder().encode(key);
+  if (bytes.length < MIN_SECRET_BYTES) {
+    return read.report(`FANOUT_KEY is too weak: ${bytes.length} bytes, at least ${MIN_SECRET_BYTES} required (e.g. openssl rand -base64 48)`);
+  }
+  return bytes;
 }
 
 function parseRedisUrl(read: Reader): string | undefined {
@@ -449,6 +487,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const jwtIssuer = read.raw("JWT_ISSUER");
   const jwtAudience = read.raw("JWT_AUDIENCE");
   const redisUrl = parseRedisUrl(read);
+  const fanoutKey = parseFanoutKey(read, redisUrl);
   const proxies = parseTrustedProxies(read);
   const config = {
     host,
@@ -459,6 +498,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     ...optional("jwtIssuer", jwtIssuer),
     ...optional("jwtAudience", jwtAudience),
     ...optional("redisUrl", redisUrl),
+    ...optional("fanoutKey", fanoutKey),
     trustedProxies: proxies.list,
     trustedProxyCidrs: proxies.cidrs,
     ...optional("livekit", parseLiveKit(read)),
@@ -470,6 +510,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     maxConnPerIp: read.integer("MAX_CONN_PER_IP"),
     maxConnPerUser: read.integer("MAX_CONN_PER_USER"),
     heartbeatMs: read.integer("HEARTBEAT_MS"),
+    pingsPerMinute: read.integer("PINGS_PER_MINUTE"),
     maxBufferedBytes: read.integer("MAX_BUFFERED_BYTES"),
     slowConsumerMs: read.integer("SLOW_CONSUMER_MS"),
     maxRoomsPerConnection: read.integer("MAX_ROOMS_PER_CONNECTION"),
@@ -480,16 +521,23 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     },
     anomaly: {
       rapidReconnect: read.rule("ANOMALY_RAPID_RECONNECT"),
+      rapidReconnectUser: read.rule("ANOMALY_USER_RECONNECT"),
       failedAuth: read.rule("ANOMALY_FAILED_AUTH"),
+      failedAuthUser: read.rule("ANOMALY_USER_FAILED_AUTH"),
       roomHopping: read.rule("ANOMALY_ROOM_HOPPING"),
       bulkMessages: read.rule("ANOMALY_BULK_MESSAGES"),
       blockSeconds: read.integer("ANOMALY_BLOCK_SECONDS"),
+      ...allowlistOf(parseCidrs(read, "ANOMALY_ALLOWLIST", "would exempt every address from blocks: list only the shared egress addresses you vouch for")),
     },
     drainMs: read.integer("DRAIN_MS"),
     logLevel: read.choice("LOG_LEVEL"),
   };
   if (jwt === undefined || read.problems.length > 0) throw new ConfigError(read.problems);
   return { ...config, jwt };
+}
+
+function allowlistOf(parsed: { list: BlockList; cidrs: string[] }): { allowlist: BlockList; allowlistCidrs: string[] } {
+  return { allowlist: parsed.list, allowlistCidrs: parsed.cidrs };
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -1,6 +1,6 @@
 /**
- * Logging. The security log is one JSON line per event with `level`, `time`, `cat`, `event`, `ip`
- * first (docs/gateway-protocol.md), so the fail2ban filter can anchor on the start of the line: fields a client
+ * Logging. The security log is one JSON line per event with `level`, `time`, `cat`, `event`, `ip`,
+ * `charged` first (docs/gateway-protocol.md), so the fail2ban filter can anchor on the start of the line: fields a client
  * controls (user ids, device ids) come later and cannot forge the prefix.
  * Tokens, secrets and message text are never passed to these functions.
  */
@@ -18,7 +18,22 @@ export type SecurityEvent =
   | "hmac_replay"
   | "hmac_stale"
   | "message_too_big"
-  | "anomaly";
+  | "anomaly"
+  | "forced_close";
+
+/**
+ * Who an event is charged to, written right after `ip`: `user` when it names an authenticated user
+ * (`userId`, including `bot:{deviceId}`), `device` for a signed device over its own limit, else `ip`
+ * (nothing authenticated yet). The fail2ban filter bans only `ip` lines: an address is never banned
+ * for what one authenticated user behind it did.
+ */
+export type Charged = "ip" | "user" | "device";
+
+export function chargedTo(details: Details): Charged {
+  if (details.userId !== undefined) return "user";
+  if (details.scope === "device") return "device";
+  return "ip";
+}
 
 export type Details = Record<string, string | number | boolean | undefined>;
 
@@ -45,7 +60,7 @@ export function createLog(destination?: DestinationStream, level = process.env.L
     security(event, ip, details = {}) {
       // An address that is not an IP would break the filter's <ADDR>; it never comes from a client
       // header unchecked, but keep the line well-formed whatever happens.
-      security.warn({ event, ip: isIP(ip) ? ip : "0.0.0.0", ...details });
+      security.warn({ event, ip: isIP(ip) ? ip : "0.0.0.0", charged: chargedTo(details), ...details });
     },
     info: (msg, details) => app.info(details ?? {}, msg),
     warn: (msg, details) => app.warn(details ?? {}, msg),

@@ -9,6 +9,7 @@ export interface GatewayMetrics {
   readonly messages: Counter;
   readonly messageDuration: Histogram;
   readonly hmacFailures: Counter<"reason">;
+  readonly fanoutRejected: Counter<"reason">;
 }
 
 export function createMetrics(): GatewayMetrics {
@@ -27,5 +28,11 @@ export function createMetrics(): GatewayMetrics {
       registers: [registry],
     }),
     hmacFailures: new Counter({ name: "hmac_failures_total", help: "Device API requests refused by signature checks", labelNames: ["reason"], registers: [registry] }),
+    fanoutRejected: new Counter({
+      name: "fanout_rejected_total",
+      help: "Room channel payloads dropped because they carry no valid fan-out MAC (forged or foreign publishes)",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
   };
 }

@@ -55,7 +55,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const limiters = limiterFactory(redis);
   const caps = createConnectionCaps(redis);
   const anomaly = createAnomalyDetector(config.anomaly, limiters, log);
-  const rooms = createRoomHub(redis, log);
+  const rooms = createRoomHub(redis, log, config.fanoutKey ? { key: config.fanoutKey, rejected: metrics.fanoutRejected } : undefined);
   const devices = loadDeviceRegistry(config.devicesFile, log);
   const nonces = createNonceCache(redis);
   const sessions = new Set<Session>();
@@ -74,7 +74,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   };
   const handleDevice = createDeviceHandler({ config, log, metrics, devices, nonces, anomaly, rooms, limiters });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
+  // autoPong off: each session answers pings itself, within PINGS_PER_MINUTE.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false, clientTracking: false, autoPong: false });
   const onSessionClosed = (session: Session) => {
     sessions.delete(session);
     metrics.activeConnections.dec();
@@ -138,7 +139,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const now = Date.now();
     for (const session of sessions) {
       if (!session.alive) {
-        log.info("heartbeat missed, terminating", { ip: session.ip });
+        session.forcedClose("heartbeat_missed");
         session.ws.terminate();
         continue;
       }

@@ -130,6 +130,16 @@ export const CONFIG_KEYS = {
     secret: true,
     description: "HS256 secret (>= 32 bytes) the gateway verifies client tokens with. Generated when unset; set it with --secret to share it with your token issuer.",
   },
+  gatewayFanoutKey: {
+    type: "string",
+    secret: true,
+    description: "Key (>= 32 bytes) of the MAC every gateway puts on room messages it relays through Redis; payloads without it are dropped. Generated when unset; set it with --secret only to share it with gateways outside this stack.",
+  },
+  gatewayAnomalyAllowlist: {
+    type: "array",
+    default: [],
+    description: "CIDRs of shared egress addresses you vouch for (an office, a carrier's NAT): the gateway never counts, blocks or caps them per IP; their users are still charged and capped individually. /0 is refused.",
+  },
 } as const satisfies Record<string, ConfigKey>;
 
 export type ConfigKeyName = keyof typeof CONFIG_KEYS;

@@ -55,6 +55,12 @@ interface CommonConfig {
   readonly admin: { readonly cidrs: readonly string[]; readonly ssh: boolean };
   /** Plain text only until the program wraps it in `pulumi.secret`; never logged. */
   readonly jwtSecret?: string;
+  readonly gateway: {
+    /** Plain text only until the program wraps it in `pulumi.secret`; never logged. */
+    readonly fanoutKey?: string;
+    /** Addresses never counted or blocked per IP by the gateway's anomaly detection. */
+    readonly anomalyAllowlist: readonly string[];
+  };
   /** Per-service image overrides, each pinned. */
   readonly images: ImageOverrides;
 }
@@ -112,6 +118,8 @@ const rawSchema = z.object({
   acmeEmail: z.email("is not an email address").optional(),
   acmeServerUrl: z.url({ protocol: /^https$/, error: "is not an https URL" }),
   jwtSecret: z.string().optional(),
+  gatewayFanoutKey: z.string().optional(),
+  gatewayAnomalyAllowlist: stringList,
   livekitImage: z.string().optional(),
   coturnImage: z.string().optional(),
   gatewayImage: z.string().optional(),
@@ -177,6 +185,19 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
   if (raw.jwtSecret !== undefined && Buffer.byteLength(raw.jwtSecret, "utf8") < 32) {
     issues.push(`${key("jwtSecret")}: must be at least 32 bytes for HS256`);
   }
+  if (raw.gatewayFanoutKey !== undefined && Buffer.byteLength(raw.gatewayFanoutKey, "utf8") < 32) {
+    issues.push(`${key("gatewayFanoutKey")}: must be at least 32 bytes (e.g. openssl rand -base64 48), or unset to have one generated`);
+  }
+  const allowlist: string[] = [];
+  for (const [i, text] of raw.gatewayAnomalyAllowlist.entries()) {
+    try {
+      const cidr = parseCidr(text);
+      if (cidr.prefix === 0) issues.push(`${key("gatewayAnomalyAllowlist")}[${i}]: ${cidr.text} would exempt every address from the gateway's blocks; list only the shared egress addresses you vouch for`);
+      else allowlist.push(cidr.text);
+    } catch (e) {
+      issues.push(`${key("gatewayAnomalyAllowlist")}[${i}]: ${(e as Error).message}`);
+    }
+  }
 
   const images: ImageOverrides = {};
   for (const [service, name] of Object.entries(IMAGE_KEYS) as Array<[keyof typeof IMAGE_KEYS, ConfigKeyName]>) {
@@ -192,6 +213,7 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
     allowedOrigins: raw.allowedOrigins,
     admin: { cidrs: admin.map((c) => c.text), ssh: raw.adminSsh },
     jwtSecret: raw.jwtSecret,
+    gateway: { fanoutKey: raw.gatewayFanoutKey, anomalyAllowlist: allowlist },
     images,
   };
   if (raw.target !== "aws") {

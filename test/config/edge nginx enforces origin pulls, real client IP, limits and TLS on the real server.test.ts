@@ -2,11 +2,12 @@ import { spawnSync } from "node:child_process";
 import { chownSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { request } from "node:https";
+import { connect as connectHttp2 } from "node:http2";
 import { connect } from "node:tls";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import { renderEdgeNginxConf } from "../../components/config/nginx";
+import { EDGE_LOCATION_METHODS, renderEdgeNginxConf } from "../../components/config/nginx";
 import { describeWithBinaries } from "../support/testbed";
 import { edgeInput } from "./fixtures";
 import { execFileAsync, freePort, makeTempDir, type RunningServer, startServer, waitForTcp } from "./servers";
@@ -112,7 +113,7 @@ describe("real nginx on the rendered edge config", () => {
 
   function get(
     path: string,
-    opts: { clientCa?: "pullca" | "rogueca" | null; localAddress?: string; headers?: Record<string, string>; method?: string; body?: string } = {},
+    opts: { clientCa?: "pullca" | "rogueca" | null; localAddress?: string; headers?: Record<string, string>; method?: string; body?: string; servername?: string } = {},
   ): Promise<Reply> {
     const ca = opts.clientCa === undefined ? "pullca" : opts.clientCa;
     return new Promise((resolve, reject) => {
@@ -122,7 +123,7 @@ describe("real nginx on the rendered edge config", () => {
           port,
           path,
           method: opts.method ?? "GET",
-          servername: "rtc.test",
+          servername: opts.servername ?? "rtc.test",
           ca: readFileSync(f("server.crt")),
           ...(ca ? { cert: readFileSync(f(`${ca}-client.crt`)), key: readFileSync(f(`${ca}-client.key`)) } : {}),
           localAddress: opts.localAddress ?? UNTRUSTED_PEER,
@@ -174,9 +175,9 @@ describe("real nginx on the rendered edge config", () => {
 
   it("believes CF-Connecting-IP only from the trusted proxy range, and overwrites forged forwarding headers", async () => {
     const forged = { "cf-connecting-ip": "203.0.113.50", "x-forwarded-for": "198.51.100.1", "x-real-ip": "198.51.100.2" };
-    const trusted = JSON.parse((await get("/v1/whoami", { localAddress: TRUSTED_PEER, headers: forged })).body);
+    const trusted = JSON.parse((await get("/v1/whoami", { method: "POST", localAddress: TRUSTED_PEER, headers: forged })).body);
     expect(trusted.headers).toMatchObject({ "x-real-ip": "203.0.113.50", "cf-connecting-ip": "203.0.113.50", "x-forwarded-for": "203.0.113.50" });
-    const untrusted = JSON.parse((await get("/v1/whoami", { localAddress: UNTRUSTED_PEER, headers: forged })).body);
+    const untrusted = JSON.parse((await get("/v1/whoami", { method: "POST", localAddress: UNTRUSTED_PEER, headers: forged })).body);
     expect(untrusted.headers).toMatchObject({ "x-real-ip": UNTRUSTED_PEER, "cf-connecting-ip": UNTRUSTED_PEER, "x-forwarded-for": UNTRUSTED_PEER });
   });
 
@@ -209,11 +210,11 @@ describe("real nginx on the rendered edge config", () => {
   it("answers 429 past the burst, per real client IP (bounded: 30 requests)", async () => {
     const headers = { "cf-connecting-ip": "198.51.100.77" };
     const statuses: number[] = [];
-    for (let n = 0; n < 30; n++) statuses.push((await get("/v1/flood", { localAddress: TRUSTED_PEER, headers })).status);
+    for (let n = 0; n < 30; n++) statuses.push((await get("/v1/flood", { method: "POST", localAddress: TRUSTED_PEER, headers })).status);
     expect(statuses.slice(0, 5).every((s) => s === 200)).toBe(true);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(10);
     // Another client IP behind the same proxy still gets through: the key is the real client IP.
-    expect((await get("/v1/flood", { localAddress: TRUSTED_PEER, headers: { "cf-connecting-ip": "198.51.100.78" } })).status).toBe(200);
+    expect((await get("/v1/flood", { method: "POST", localAddress: TRUSTED_PEER, headers: { "cf-connecting-ip": "198.51.100.78" } })).status).toBe(200);
   });
 
   it("refuses TLS 1.1 and accepts TLS 1.2 and 1.3", async () => {
@@ -265,5 +266,114 @@ describe("real nginx on the rendered edge config", () => {
       headers: { "cf-connecting-ip": "198.51.100.91", "content-type": "application/json" },
     });
     expect(r.status).toBe(413);
+  });
+  /** A TLS handshake with the given SNI (none: no SNI at all) and key-exchange group offer. */
+  function handshake(opts: { servername?: string | null; ecdhCurve?: string; alpn?: string[] } = {}): Promise<{ ok: true; group?: string; alpn: string | false | null } | { ok: false; error: string }> {
+    return new Promise((resolve) => {
+      const socket = connect({
+        host: "127.0.0.1",
+        port,
+        ...(opts.servername === null ? {} : { servername: opts.servername ?? "rtc.test" }),
+        ...(opts.ecdhCurve ? { ecdhCurve: opts.ecdhCurve } : {}),
+        ...(opts.alpn ? { ALPNProtocols: opts.alpn } : {}),
+        ca: readFileSync(f("server.crt")),
+        cert: readFileSync(f("pullca-client.crt")),
+        key: readFileSync(f("pullca-client.key")),
+        rejectUnauthorized: false,
+      });
+      socket.setTimeout(5_000, () => (socket.destroy(), resolve({ ok: false, error: "timeout" })));
+      socket.once("secureConnect", () => {
+        const key = socket.getEphemeralKeyInfo() as { name?: string } | null;
+        resolve({ ok: true, ...(key?.name ? { group: key.name } : {}), alpn: socket.alpnProtocol });
+        socket.end();
+      });
+      socket.once("error", (e) => resolve({ ok: false, error: e.message }));
+    });
+  }
+
+  it("refuses the TLS handshake for an unknown SNI and for none, so no certificate of ours is shown", async () => {
+    const hitsBefore = gateway.hits.length + livekit.hits.length;
+    for (const servername of ["evil.test", null]) {
+      const r = await handshake({ servername });
+      expect(r.ok, String(servername)).toBe(false);
+      if (!r.ok) expect(r.error).toMatch(/unrecognized name|alert|handshake/i);
+    }
+    expect((await handshake({ servername: "rtc.test" })).ok).toBe(true);
+    expect(gateway.hits.length + livekit.hits.length).toBe(hitsBefore);
+  });
+
+  it("drops a request whose Host is not ours even on a connection made with our SNI, and never proxies it", async () => {
+    const hitsBefore = gateway.hits.length;
+    const outcome = await get("/v1/devices/d9/events", { method: "POST", headers: { host: "evil.test" } }).then(
+      (r) => `status ${r.status}`,
+      (e: Error) => `closed: ${e.message}`,
+    );
+    // 421 Misdirected Request (nginx's answer when Host and SNI disagree under client-certificate
+    // verification) or 444 (the default server's connection drop): never a route.
+    expect(outcome).toMatch(/^(status 421|closed: (socket hang up|read ECONNRESET))$/);
+    expect(gateway.hits.length).toBe(hitsBefore);
+  });
+
+  it("answers 405 with Allow for every method a location does not use, before anything is proxied", async () => {
+    const hitsBefore = gateway.hits.length + livekit.hits.length;
+    const cases: [string, string, readonly string[]][] = [
+      ["/ws", "POST", EDGE_LOCATION_METHODS.gatewayWebSocket],
+      ["/ws", "DELETE", EDGE_LOCATION_METHODS.gatewayWebSocket],
+      ["/v1/devices/d4/events", "GET", EDGE_LOCATION_METHODS.deviceApi],
+      ["/v1/devices/d4/events", "PUT", EDGE_LOCATION_METHODS.deviceApi],
+      ["/v1/devices/d4/events", "OPTIONS", EDGE_LOCATION_METHODS.deviceApi],
+      ["/rtc", "POST", EDGE_LOCATION_METHODS.livekitSignal],
+      ["/rtc/validate", "PATCH", EDGE_LOCATION_METHODS.livekitSignal],
+      ["/twirp/livekit.RoomService/ListRooms", "GET", EDGE_LOCATION_METHODS.livekitTwirp],
+      ["/twirp/livekit.RoomService/DeleteRoom", "DELETE", EDGE_LOCATION_METHODS.livekitTwirp],
+    ];
+    for (const [path, method, allowed] of cases) {
+      const r = await get(path, { method, localAddress: TRUSTED_PEER, headers: { "cf-connecting-ip": "198.51.100.95" } });
+      expect(r.status, `${method} ${path}`).toBe(405);
+      expect(r.headers.allow, `${method} ${path}`).toBe(allowed.join(", "));
+      expect(r.headers["strict-transport-security"], `${method} ${path}`).toMatch(/max-age=/);
+    }
+    expect(gateway.hits.length + livekit.hits.length).toBe(hitsBefore);
+    // The methods each location does use still pass.
+    const twirp = await get("/twirp/livekit.RoomService/ListRooms", { method: "POST", localAddress: TRUSTED_PEER, headers: { "cf-connecting-ip": "198.51.100.96" } });
+    expect(JSON.parse(twirp.body)).toMatchObject({ upstream: "livekit" });
+    const validate = await get("/rtc/validate", { localAddress: TRUSTED_PEER, headers: { "cf-connecting-ip": "198.51.100.96" } });
+    expect(JSON.parse(validate.body)).toMatchObject({ upstream: "livekit", url: "/rtc/validate" });
+  });
+
+  it("speaks HTTP/2 (ALPN h2) and proxies an HTTP/2 request, while WebSockets keep HTTP/1.1", async () => {
+    expect(await handshake({ alpn: ["h2", "http/1.1"] })).toMatchObject({ ok: true, alpn: "h2" });
+    const session = connectHttp2(`https://127.0.0.1:${port}`, {
+      servername: "rtc.test",
+      ca: readFileSync(f("server.crt")),
+      cert: readFileSync(f("pullca-client.crt")),
+      key: readFileSync(f("pullca-client.key")),
+    });
+    session.on("error", () => undefined);
+    const reply = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = session.request({ ":method": "POST", ":path": "/v1/devices/h2/events", ":authority": "rtc.test", "content-type": "application/json" });
+      let status = 0;
+      let body = "";
+      req.on("response", (h) => (status = Number(h[":status"])));
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => resolve({ status, body }));
+      req.on("error", reject);
+      req.setTimeout(10_000, () => req.close());
+      req.end('{"room":"r","text":"over h2"}');
+    });
+    session.close();
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toMatchObject({ upstream: "gateway", url: "/v1/devices/h2/events" });
+  });
+
+  it("offers only X25519, P-256 and P-384 for the key exchange", async () => {
+    expect(await handshake({ ecdhCurve: "X25519" })).toMatchObject({ ok: true, group: "X25519" });
+    expect(await handshake({ ecdhCurve: "prime256v1" })).toMatchObject({ ok: true, group: "prime256v1" });
+    expect(await handshake({ ecdhCurve: "secp384r1" })).toMatchObject({ ok: true, group: "secp384r1" });
+    for (const group of ["X448", "secp521r1", "ffdhe2048"]) {
+      expect((await handshake({ ecdhCurve: group })).ok, group).toBe(false);
+    }
+    // A client offering everything gets the first of ours.
+    expect(await handshake({ ecdhCurve: "X448:secp521r1:X25519" })).toMatchObject({ ok: true, group: "X25519" });
   });
 });

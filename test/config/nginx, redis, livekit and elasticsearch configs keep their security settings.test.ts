@@ -14,7 +14,23 @@ describe("renderEdgeNginxConf", () => {
     expect(conf).not.toMatch(/^\s*user\s/m);
     expect(conf).toContain("pid /tmp/nginx.pid;");
     for (const t of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]) expect(conf).toContain(`${t}_temp_path /tmp/`);
-    expect(conf).toContain("listen 0.0.0.0:8443 ssl;");
+    expect(conf).toContain("listen 0.0.0.0:8443 ssl http2;");
+  });
+
+  it("puts a default server first that refuses unknown SNI and Host, with the same TLS policy as ours", () => {
+    const servers = conf.split(/^ {2}server \{$/m).slice(1);
+    expect(servers).toHaveLength(2);
+    const [fallback, ours] = servers as [string, string];
+    expect(fallback).toContain("listen 0.0.0.0:8443 ssl http2 default_server;");
+    expect(fallback).toContain("ssl_reject_handshake on;");
+    expect(fallback).toContain("return 444;");
+    expect(fallback).not.toContain("proxy_pass");
+    for (const directive of ["ssl_protocols", "ssl_ciphers", "ssl_ecdh_curve"]) {
+      const line = (text: string) => text.split("\n").find((l) => l.trim().startsWith(`${directive} `))?.trim();
+      expect(line(fallback), directive).toBeDefined();
+      expect(line(fallback), directive).toBe(line(ours));
+    }
+    expect(ours).toContain("ssl_ecdh_curve X25519:prime256v1:secp384r1;");
   });
 
   it("enforces Authenticated Origin Pulls and TLS 1.2/1.3 only, without version disclosure", () => {

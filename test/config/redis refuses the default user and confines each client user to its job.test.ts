@@ -1,23 +1,30 @@
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, describe as describeBare, expect, it } from "vitest";
 import { createClient } from "redis";
 import { port } from "@rampart/catalogue";
 import {
   DANGEROUS_COMMANDS,
+  ENUMERATION_COMMANDS,
   gatewayAclUser,
   healthcheckAclUser,
   livekitAclUser,
   redisPasswordSha256,
   renderRedisAcl,
   renderRedisConf,
+  SCRIPT_ADMIN_COMMANDS,
 } from "../../components/config/redis";
+import { DEFAULT_IMAGES } from "../../components/containers/images";
 import { describeWithBinaries } from "../support/testbed";
 import { makeTempDir, randomLoopbackAddress, type RunningServer, startServer, waitForTcp } from "./servers";
 
 /**
  * Real redis-server on the rendered redis.conf and ACL file, bound to a random loopback address on the
- * catalogue's port. Clients use the `redis` npm client (what the gateway uses).
+ * catalogue's port. Clients use the `redis` npm client (what the gateway uses). The server here is
+ * Debian's redis-server (7.0); production pins the image below (8.x). The ACL grants commands by name
+ * only, never by category, so what each user may run is the same list on both majors (checked below);
+ * the version that ran is printed.
  */
 const describe = describeWithBinaries(["redis-server"]);
 
@@ -64,6 +71,8 @@ describe("real redis-server on the rendered config and ACL", () => {
     );
     server = startServer("redis-server", [join(tmp.path, "redis.conf")]);
     await waitForTcp(address, port("redis").from, server);
+    const version = /v=(\S+)/.exec(execFileSync("redis-server", ["--version"], { encoding: "utf8" }))?.[1];
+    console.info(`ACL tests on redis-server ${version}; production image ${DEFAULT_IMAGES.redis}`);
   });
 
   afterAll(async () => {
@@ -98,7 +107,7 @@ describe("real redis-server on the rendered config and ACL", () => {
     expect(await refusal(() => connect("gateway", "wrong-password"))).toMatch(/WRONGPASS/);
   });
 
-  it("lets the gateway do its job: pub/sub, SET NX EX, INCR, EXPIRE, Lua rate limiting, all under gateway:", async () => {
+  it("lets the gateway do its job: pub/sub, SET NX EX, INCRBY, EXPIRE, Lua rate limiting, all under gateway:", async () => {
     const gw = await connect("gateway", PASSWORDS.gateway);
     const sub = await connect("gateway", PASSWORDS.gateway);
     const received = new Promise<string>((resolve) => void sub.subscribe("gateway:room:lobby", (m) => resolve(m)));
@@ -107,7 +116,7 @@ describe("real redis-server on the rendered config and ACL", () => {
     expect(await received).toBe("hello");
     expect(await gw.set("gateway:nonce:dev1:abc", "1", { condition: "NX", expiration: { type: "EX", value: 300 } })).toBe("OK");
     expect(await gw.set("gateway:nonce:dev1:abc", "1", { condition: "NX", expiration: { type: "EX", value: 300 } })).toBeNull();
-    expect(await gw.incr("gateway:conn:203.0.113.5")).toBe(1);
+    expect(await gw.incrBy("gateway:conn:203.0.113.5", 1)).toBe(1);
     expect(await gw.expire("gateway:conn:203.0.113.5", 60)).toBe(1);
     // The shape rate-limiter-flexible's Lua script takes: SET NX EX, INCRBY, PTTL inside EVAL.
     const script = "redis.call('set', KEYS[1], 0, 'EX', ARGV[2], 'NX') local c = redis.call('incrby', KEYS[1], ARGV[1]) return {c, redis.call('pttl', KEYS[1])}";
@@ -150,10 +159,68 @@ describe("real redis-server on the rendered config and ACL", () => {
     }
   });
 
+  it("keeps LiveKit off the gateway's channels: no publish, subscribe or pattern subscribe; psrpc channels work", async () => {
+    const lk = await connect("livekit", PASSWORDS.livekit);
+    expect(await refusal(() => lk.publish("gateway:room:lobby", "forged"))).toMatch(/NOPERM/);
+    expect(await refusal(() => lk.sendCommand(["SUBSCRIBE", "gateway:room:lobby"]))).toMatch(/NOPERM/);
+    expect(await refusal(() => lk.sendCommand(["PSUBSCRIBE", "*"]))).toMatch(/NOPERM/);
+    expect(await refusal(() => lk.sendCommand(["PSUBSCRIBE", "gateway:*"]))).toMatch(/NOPERM/);
+    // A channel that merely starts like a gateway one but ends like psrpc's is not a gateway channel:
+    // room names have no '|', so the gateway never subscribes to it.
+    expect(await lk.publish("RoomManager|CreateRoom|node1|REQ", "x")).toBe(0);
+    expect(await lk.publish("Signal|ND_abc|RES", "x")).toBe(0);
+    expect(await lk.publish("EgressInternal|StartEgress|CLAIM", "x")).toBe(0);
+    const sub = await connect("livekit", PASSWORDS.livekit);
+    const got = new Promise<string>((resolve) => void sub.subscribe("RTCRoom|ND_node1|STR", (m) => resolve(m)));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await lk.publish("RTCRoom|ND_node1|STR", "stream")).toBe(1);
+    expect(await got).toBe("stream");
+    // The gateway cannot publish into LiveKit's RPC either.
+    const gw = await connect("gateway", PASSWORDS.gateway);
+    expect(await refusal(() => gw.publish("RoomManager|CreateRoom|node1|REQ", "x"))).toMatch(/NOPERM/);
+    expect(await refusal(() => gw.sendCommand(["PSUBSCRIBE", "gateway:*"]))).toMatch(/NOPERM/);
+  });
+
+  it.each(["gateway", "livekit", "healthcheck"] as const)("%s cannot enumerate the keyspace, channels or clients", async (user) => {
+    const client = await connect(user, PASSWORDS[user]);
+    for (const command of ENUMERATION_COMMANDS) {
+      expect(await refusal(() => client.sendCommand([...command])), command.join(" ")).toMatch(/NOPERM/);
+    }
+  });
+
+  it.each(["gateway", "livekit", "healthcheck"] as const)("%s cannot load, flush, kill or call scripts and functions", async (user) => {
+    const client = await connect(user, PASSWORDS[user]);
+    for (const command of SCRIPT_ADMIN_COMMANDS) {
+      expect(await refusal(() => client.sendCommand([...command])), command.join(" ")).toMatch(/NOPERM/);
+    }
+  });
+
   it("lets the healthcheck user PING and nothing else", async () => {
     const hc = await connect("healthcheck", PASSWORDS.healthcheck);
     expect(await hc.ping()).toBe("PONG");
     expect(await refusal(() => hc.get("gateway:x"))).toMatch(/NOPERM/);
     expect(await refusal(() => hc.publish("gateway:room:lobby", "x"))).toMatch(/NOPERM/);
+    expect(await refusal(() => hc.eval("return 1", { keys: [] }))).toMatch(/NOPERM/);
+  });
+});
+
+/**
+ * Command categories (`+@read`, `-@dangerous`, …) are not stable across Redis majors: 7.4 and 8.0 added
+ * hash-field-expiry commands and new categories, and moved commands between them, so a category grant
+ * tested on Debian's 7.0 would grant something else on the production 8.x image. The ACL names commands
+ * only, which both majors read the same way.
+ */
+describeBare("Redis ACL users are defined by command names alone", () => {
+  const users = [gatewayAclUser("0".repeat(64)), livekitAclUser("0".repeat(64)), healthcheckAclUser("0".repeat(64))];
+  it.each(users.map((u) => [u.name, u] as const))("%s grants no command category and grants no enumeration or script management", (_name, user) => {
+    expect(user.commands.filter((c) => c.includes("@"))).toEqual([]);
+    const granted = new Set(user.commands.map((c) => c.slice(1).toUpperCase()));
+    for (const [cmd, sub] of [...ENUMERATION_COMMANDS, ...SCRIPT_ADMIN_COMMANDS]) {
+      expect(granted.has(cmd), cmd).toBe(false);
+      if (sub) expect(granted.has(`${cmd}|${sub}`), `${cmd}|${sub}`).toBe(false);
+    }
+  });
+  it("the production Redis image is major version 8, which this reasoning is about", () => {
+    expect(DEFAULT_IMAGES.redis).toMatch(/^redis:8\./);
   });
 });

@@ -104,6 +104,18 @@ for (const target of ["local", "aws"] as const) {
       }
     });
 
+    it("hands the gateway its fan-out MAC key as a secret file, and the anomaly allowlist when set", async () => {
+      const gateway = containers.find((c) => serviceOf(c) === "gateway")!;
+      expect(gateway.envs).toContain("FANOUT_KEY_FILE=/run/secrets/fanout-key");
+      expect((gateway.envs as string[]).some((e) => e.startsWith("FANOUT_KEY="))).toBe(false);
+      const seed = maskedInputs(seedFor(resources, serviceContainersOf(resources).find((r) => serviceOf(reveal<ContainerInputs>(r.inputs)) === "gateway")!));
+      expect((seed.uploads as Record<string, unknown>[]).find((u) => u.file === "/run/secrets/fanout-key")).toMatchObject({ content: "[secret]", permissions: "0400" });
+      expect((gateway.envs as string[]).filter((e) => e.startsWith("ANOMALY_ALLOWLIST="))).toEqual([]);
+      const withList = await capture(() => buildStack(target, { gatewayAnomalyAllowlist: ["198.51.100.0/24", "2001:db8::/48"] }));
+      const listed = serviceContainersOf(withList).map((r) => reveal<ContainerInputs>(r.inputs)).find((c) => serviceOf(c) === "gateway")!;
+      expect(listed.envs).toContain("ANOMALY_ALLOWLIST=198.51.100.0/24,2001:db8::/48");
+    });
+
     it("keeps configuration files readable by policies (not secret) and root-owned", () => {
       const expected: Record<string, string> = {
         livekit: "/etc/livekit/livekit.yaml",

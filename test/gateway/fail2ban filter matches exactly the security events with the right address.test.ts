@@ -10,7 +10,7 @@ import { token } from "./support/tokens.js";
 import { postDevice, writeDevicesFile } from "./support/devices.js";
 
 const FILTER = join(REPO_ROOT, "gateway/fail2ban/filter.d/rampart-gateway.conf");
-const EVENTS = ["auth_failed", "auth_timeout", "origin_rejected", "token_in_url", "rate_limited", "conn_cap", "hmac_invalid", "hmac_replay", "hmac_stale", "message_too_big", "anomaly"];
+const EVENTS = ["auth_failed", "auth_timeout", "origin_rejected", "token_in_url", "rate_limited", "conn_cap", "hmac_invalid", "hmac_replay", "hmac_stale", "message_too_big", "anomaly", "forced_close"];
 
 /** A client that appears (through the trusted loopback proxy) to come from `ip`. */
 const from = (ip: string, origin?: string | null) => (url: string) => TestClient.connect(url, { headers: { "CF-Connecting-IP": ip }, ...(origin !== undefined ? { origin } : {}) });
@@ -61,6 +61,11 @@ describeWithBinaries(["fail2ban-regex"])("fail2ban filter on the gateway's real 
     const ok = await postDevice(gw.url, { nonce: "fail2ban-nonce-000001" }, (r) => Object.assign(r.headers, { "CF-Connecting-IP": "2001:db8::14" }));
     expect(ok.status).toBe(202);
     await postDevice(gw.url, { nonce: "fail2ban-nonce-000001" }, (r) => Object.assign(r.headers, { "CF-Connecting-IP": "2001:db8::14" })); // hmac_replay
+    const expiring = from("203.0.113.15")(gw.wsUrl);
+    await expiring.opened;
+    expiring.send({ type: "auth", token: await token({ sub: "expiring", expiresIn: 1 }) });
+    await expiring.next("auth_ok");
+    expect((await withTimeout(expiring.closed, 5000, "expiry close")).code).toBe(4004); // forced_close, charged to the user
   });
   afterAll(() => gw?.close());
 
@@ -69,12 +74,16 @@ describeWithBinaries(["fail2ban-regex"])("fail2ban filter on the gateway's real 
     expect([...seen].sort()).toEqual([...EVENTS].sort());
   });
 
-  it("matches every security line, no other line, with the line's own IPv4 or IPv6 address", () => {
+  it("matches every security line charged to the IP, no other line, with the line's own IPv4 or IPv6 address", () => {
     const dir = mkdtempSync(join(tmpdir(), "rampart-f2b-"));
     const logFile = join(dir, "gateway.log");
     writeFileSync(logFile, gw.rawLog.join(""));
     const lines = gw.logs();
-    const expected = lines.filter((l) => l.cat === "security").map((l) => l.ip);
+    const expected = lines.filter((l) => l.cat === "security" && l.charged === "ip").map((l) => l.ip);
+    // What authenticated users did is in the log too, and must not ban their (possibly shared) address.
+    const userCharged = lines.filter((l) => l.cat === "security" && l.charged === "user");
+    expect(userCharged.map((l) => l.event)).toEqual(expect.arrayContaining(["rate_limited", "forced_close"]));
+    expect(userCharged.map((l) => l.ip)).toEqual(expect.arrayContaining(["2001:db8::13", "203.0.113.15"]));
     expect(lines.length).toBeGreaterThan(expected.length); // app lines are present and must not match
     const out = execFileSync("fail2ban-regex", ["-o", "ip", logFile, FILTER], { encoding: "utf8", timeout: 30_000 });
     const matched = out.split("\n").map((l) => l.trim()).filter(Boolean);
@@ -82,6 +91,8 @@ describeWithBinaries(["fail2ban-regex"])("fail2ban filter on the gateway's real 
     expect(matched).toContain("2001:db8::10");
     expect(matched).toContain("203.0.113.10");
     expect(matched).not.toContain("192.0.2.250"); // the forged address inside client-controlled fields
+    expect(matched).not.toContain("2001:db8::13"); // the flooding user's address: charged to the user
+    expect(matched).not.toContain("203.0.113.15");
   });
 
   it("ignores a well-formed line with an event that is not a security event", () => {
@@ -91,9 +102,10 @@ describeWithBinaries(["fail2ban-regex"])("fail2ban filter on the gateway's real 
     writeFileSync(
       logFile,
       [
-        `{"level":"warn","time":${now},"cat":"security","event":"login_ok","ip":"198.51.100.1"}`,
-        `{"level":"warn","time":${now},"cat":"app","event":"auth_failed","ip":"198.51.100.2"}`,
-        `{"level":"warn","time":${now},"cat":"security","event":"auth_failed","ip":"198.51.100.3"}`,
+        `{"level":"warn","time":${now},"cat":"security","event":"login_ok","ip":"198.51.100.1","charged":"ip"}`,
+        `{"level":"warn","time":${now},"cat":"app","event":"auth_failed","ip":"198.51.100.2","charged":"ip"}`,
+        `{"level":"warn","time":${now},"cat":"security","event":"auth_failed","ip":"198.51.100.3","charged":"ip"}`,
+        `{"level":"warn","time":${now},"cat":"security","event":"anomaly","ip":"198.51.100.4","charged":"user"}`,
       ].join("\n") + "\n",
     );
     const out = execFileSync("fail2ban-regex", ["-o", "ip", logFile, FILTER], { encoding: "utf8", timeout: 30_000 });

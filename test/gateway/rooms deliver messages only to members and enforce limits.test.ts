@@ -175,10 +175,10 @@ describe("floods, size and liveness", () => {
         for (let i = 0; i < 200; i++) sender.send({ type: "message", room: "demo", text });
         sent += 200;
         await new Promise((r) => setTimeout(r, 20));
-        if (gw.logs().some((l) => l.msg === "slow consumer disconnected")) break;
+        if (gw.security("forced_close").some((l) => l.reason === "slow_consumer")) break;
       }
-      const dropped = gw.logs().find((l) => l.msg === "slow consumer disconnected");
-      expect(dropped).toMatchObject({ userId: "slow" });
+      const dropped = gw.security("forced_close").find((l) => l.reason === "slow_consumer");
+      expect(dropped).toMatchObject({ userId: "slow", charged: "user" });
       expect(reader.ws.readyState).toBe(reader.ws.OPEN);
       expect(readerCount).toBeGreaterThan(0);
       for (const c of [slow, reader, sender]) c.close();

@@ -67,7 +67,11 @@ describe("start-up configuration (real processes)", () => {
     for (const name of Object.keys(VARIABLES)) expect(r.stdout).toMatch(new RegExp(`^  ${name}(\\[_FILE\\])? `, "m"));
     expect(r.stdout).toMatch(/^ {2}GATEWAY_PORT +8080 +their port \(0-65535\)$/m);
     expect(r.stdout).toMatch(/^ {2}JWT_SECRET\[_FILE\] +required unless JWT_PUBLIC_KEY +HS256 secret/m);
-    expect(r.stdout).toMatch(/^ {2}ANOMALY_FAILED_AUTH +5\/300 /m);
+    // IP thresholds a shared address can carry; the tight ones apply per user.
+    expect(r.stdout).toMatch(/^ {2}ANOMALY_FAILED_AUTH +30\/300 /m);
+    expect(r.stdout).toMatch(/^ {2}ANOMALY_RAPID_RECONNECT +300\/60 /m);
+    expect(r.stdout).toMatch(/^ {2}ANOMALY_USER_RECONNECT +10\/60 /m);
+    expect(r.stdout).toMatch(/^ {2}FANOUT_KEY\[_FILE\] +required with REDIS_URL /m);
     expect(r.stdout).toMatch(/^ {2}LOG_LEVEL +info +pino log level \(trace, debug, info, warn, error, fatal, silent\)$/m);
     expect(r.stdout).toContain('ALLOWED_ORIGINS=http://localhost:3000 JWT_SECRET="$(openssl rand -base64 48)" npm start -w gateway');
   });
@@ -116,6 +120,7 @@ describe("configuration", () => {
     writeFileSync(join(dir, "jwt"), `${JWT_SECRET}\n`, { mode: 0o400 });
     writeFileSync(join(dir, "turn"), "turn-secret-from-file-0123456789-abcdef", { mode: 0o400 });
     writeFileSync(join(dir, "redis"), "s3cret/pass", { mode: 0o400 });
+    writeFileSync(join(dir, "fanout"), "fanout-key-from-file-0123456789-abcdef\n", { mode: 0o400 });
     const config = loadConfig({
       ALLOWED_ORIGINS: ALLOWED_ORIGIN,
       JWT_SECRET_FILE: join(dir, "jwt"),
@@ -123,10 +128,12 @@ describe("configuration", () => {
       TURN_URIS: "turn:turn.example.com:3478",
       REDIS_URL: "redis://gateway@redis:6379",
       REDIS_PASSWORD_FILE: join(dir, "redis"),
+      FANOUT_KEY_FILE: join(dir, "fanout"),
     });
     expect(Buffer.from(config.jwt.key as Uint8Array).toString()).toBe(JWT_SECRET);
     expect(config.turn?.secret).toBe("turn-secret-from-file-0123456789-abcdef");
     expect(new URL(config.redisUrl!).password).toBe(encodeURIComponent("s3cret/pass"));
+    expect(Buffer.from(config.fanoutKey!).toString()).toBe("fanout-key-from-file-0123456789-abcdef");
     expect(() => loadConfig({ ...base, JWT_SECRET_FILE: join(dir, "jwt") })).toThrow(/JWT_SECRET and JWT_SECRET_FILE are both set/);
     expect(() => loadConfig({ ALLOWED_ORIGINS: ALLOWED_ORIGIN, JWT_SECRET_FILE: join(dir, "missing") })).toThrow(/JWT_SECRET_FILE: cannot read/);
   });
@@ -135,6 +142,11 @@ describe("configuration", () => {
     [{ MSG_PER_MINUTE: "lots" }, /MSG_PER_MINUTE must be an integer/],
     [{ TRUSTED_PROXIES: "0.0.0.0/0" }, /TRUSTED_PROXIES: "0.0.0.0\/0" would trust every address/],
     [{ TRUSTED_PROXIES: "not-a-cidr" }, /TRUSTED_PROXIES/],
+    [{ REDIS_URL: "redis://gateway@redis:6379" }, /FANOUT_KEY is required with REDIS_URL/],
+    [{ REDIS_URL: "redis://gateway@redis:6379", FANOUT_KEY: "short" }, /FANOUT_KEY is too weak: 5 bytes/],
+    [{ ANOMALY_ALLOWLIST: "::/0" }, /ANOMALY_ALLOWLIST: "::\/0" would exempt every address/],
+    [{ ANOMALY_ALLOWLIST: "198.51.100.0/24,office" }, /ANOMALY_ALLOWLIST: "office" is not an IPv4 or IPv6 CIDR/],
+    [{ ANOMALY_ALLOWLIST: "198.51.100.0/" }, /ANOMALY_ALLOWLIST: "198.51.100.0\/" is not an IPv4 or IPv6 CIDR/],
     [{ LIVEKIT_URL: "wss://lk.example.com" }, /LIVEKIT_API_KEY, LIVEKIT_API_SECRET missing/],
     [{ TURN_SECRET: "short", TURN_URIS: "turn:x:3478" }, /TURN_SECRET is too weak/],
     [{ TURN_SECRET: "turn-secret-0123456789-0123456789-abcdef", TURN_URIS: "http://x" }, /TURN_URIS/],

@@ -25,6 +25,7 @@ describe("Pulumi.yaml", () => {
       expect(String(spec.description).length, name).toBeGreaterThan(20);
     }
     expect(project.config.jwtSecret.secret).toBe(true);
+    expect(project.config.gatewayFanoutKey.secret).toBe(true);
   });
 
   it("shipped stacks set only declared keys", () => {

@@ -133,6 +133,18 @@ describe("configuration validation", () => {
     expect(issues.join("")).not.toContain("short-secret");
   });
 
+  it("refuses a short gateway fan-out key without echoing it, and an allowlist that is not CIDRs or covers everyone", () => {
+    const issues = issuesOf({ gatewayFanoutKey: "short-fanout-key", gatewayAnomalyAllowlist: ["198.51.100.0/24", "office", "0.0.0.0/0", "10.1.2.3/8"] });
+    expect(issues[0]).toBe("rampart:gatewayFanoutKey: must be at least 32 bytes (e.g. openssl rand -base64 48), or unset to have one generated");
+    expect(issues.join("")).not.toContain("short-fanout-key");
+    expect(issues.filter((i) => i.startsWith("rampart:gatewayAnomalyAllowlist"))).toEqual([
+      'rampart:gatewayAnomalyAllowlist[1]: "office" is not a CIDR (expected e.g. 203.0.113.0/24 or 2001:db8::/48)',
+      "rampart:gatewayAnomalyAllowlist[2]: 0.0.0.0/0 would exempt every address from the gateway's blocks; list only the shared egress addresses you vouch for",
+      'rampart:gatewayAnomalyAllowlist[3]: "10.1.2.3/8" has host bits set; the network is 10.0.0.0/8',
+    ]);
+    expect(parseConfig({ gatewayAnomalyAllowlist: ["198.51.100.0/24", "2001:db8::/48"] }).gateway.anomalyAllowlist).toEqual(["198.51.100.0/24", "2001:db8::/48"]);
+  });
+
   it("refuses an unknown Cloudflare plan and wrongly typed values", () => {
     const issues = issuesOf({ cloudflarePlan: "premium", adminSsh: "yes" });
     expect(issues).toContain("rampart:adminSsh: must be a boolean");

@@ -53,6 +53,11 @@ export class EdgeProxy extends pulumi.ComponentResource {
         }),
       );
 
+    const firstHost = pulumi.output(args.serverNames).apply((names) => {
+      if (!names[0]) throw new pulumi.ResourceError("EdgeProxy needs at least one server name", this);
+      return names[0];
+    });
+
     new HardenedContainer(
       name,
       {
@@ -76,8 +81,18 @@ export class EdgeProxy extends pulumi.ComponentResource {
         cpus: args.cpus ?? 1,
         healthcheck: {
           // Without a client certificate nginx completes the handshake and answers 400: TLS is up and
-          // the listener answers, and nothing is proxied.
-          test: ["CMD", "curl", "-sk", "-o", "/dev/null", `https://127.0.0.1:${EDGE_CONTAINER_HTTPS_PORT}/`],
+          // the listener answers, and nothing is proxied. The request names the first served host (as
+          // SNI, through --resolve): a handshake without our SNI is refused by the default server.
+          test: [
+            "CMD",
+            "curl",
+            "-sk",
+            "-o",
+            "/dev/null",
+            "--resolve",
+            firstHost.apply((h) => `${h}:${EDGE_CONTAINER_HTTPS_PORT}:127.0.0.1`),
+            firstHost.apply((h) => `https://${h}:${EDGE_CONTAINER_HTTPS_PORT}/`),
+          ],
           interval: "15s",
           startPeriod: "5s",
         },

@@ -31,6 +31,10 @@ export interface GatewayArgs {
   livekit: { url: pulumi.Input<string>; apiKey: pulumi.Input<string>; apiSecret: pulumi.Input<string> };
   turn: { secret: pulumi.Input<string>; uris: pulumi.Input<pulumi.Input<string>[]> };
   redis: { host: pulumi.Input<string>; password: pulumi.Input<string> };
+  /** FANOUT_KEY: the MAC key of room messages between gateway instances (>= 32 bytes, a secret). */
+  fanoutKey: pulumi.Input<string>;
+  /** ANOMALY_ALLOWLIST: CIDRs never counted or blocked per IP (default none). */
+  anomalyAllowlist?: pulumi.Input<pulumi.Input<string>[]>;
   /** DEVICES_FILE content (JSON with device secrets); no device API when omitted. */
   devicesJson?: pulumi.Input<string>;
   memoryMiB?: number;
@@ -73,6 +77,8 @@ export class Gateway extends pulumi.ComponentResource {
       // The URL names the ACL user, not the password: that comes from the file.
       REDIS_URL: pulumi.interpolate`redis://gateway@${args.redis.host}:${port("redis").from}`,
       REDIS_PASSWORD_FILE: secretPath("redis-password"),
+      FANOUT_KEY_FILE: secretPath("fanout-key"),
+      ...(args.anomalyAllowlist !== undefined ? { ANOMALY_ALLOWLIST: join(args.anomalyAllowlist) } : {}),
       ...(args.jwt.issuer !== undefined ? { JWT_ISSUER: args.jwt.issuer } : {}),
       ...(args.jwt.audience !== undefined ? { JWT_AUDIENCE: args.jwt.audience } : {}),
       ...(args.devicesJson !== undefined ? { DEVICES_FILE: secretPath("devices.json") } : {}),
@@ -94,6 +100,7 @@ export class Gateway extends pulumi.ComponentResource {
           { name: "livekit-api-secret", content: args.livekit.apiSecret },
           { name: "turn-secret", content: args.turn.secret },
           { name: "redis-password", content: args.redis.password },
+          { name: "fanout-key", content: args.fanoutKey },
           ...(args.devicesJson !== undefined ? [{ name: "devices.json", content: args.devicesJson }] : []),
         ],
         env,

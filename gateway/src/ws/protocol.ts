@@ -23,6 +23,8 @@ export type ErrorCode = "AUTH_FAILED" | "AUTH_REQUIRED" | "FORBIDDEN" | "BAD_REQ
 export const CloseCode = {
   GOING_AWAY: 1001,
   TOO_BIG: 1009,
+  /** A bug on our side while handling a frame: the connection cannot be trusted to be consistent. */
+  INTERNAL_ERROR: 1011,
   AUTH_TIMEOUT: 4001,
   AUTH_FAILED: 4003,
   TOKEN_EXPIRED: 4004,

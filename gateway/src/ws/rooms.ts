@@ -3,9 +3,11 @@
  * channel that an instance subscribes to while it has members there; without Redis (or while it is
  * away) messages reach this instance's members only.
  */
+import type { Counter } from "prom-client";
 import type { SharedRedis } from "../limits/redis.js";
 import type { GatewayLog } from "../log.js";
 import { redisKey } from "../limits/keys.js";
+import { sealFanout, openFanout } from "./fanout-mac.js";
 
 export interface RoomMember {
   deliver(payload: Buffer): void;
@@ -21,7 +23,15 @@ export interface RoomHub {
 
 const channel = (room: string) => redisKey("room", room);
 
-export function createRoomHub(redis: SharedRedis | undefined, log: GatewayLog): RoomHub {
+export interface FanoutOptions {
+  /** FANOUT_KEY: every payload on a room channel carries an HMAC under it; others are dropped. */
+  readonly key: Uint8Array;
+  /** Counts dropped payloads by reason (`fanout_rejected_total`). */
+  readonly rejected: Counter<"reason">;
+}
+
+export function createRoomHub(redis: SharedRedis | undefined, log: GatewayLog, fanout?: FanoutOptions): RoomHub {
+  if (redis && !fanout) throw new Error("a room hub on Redis needs the fan-out key");
   const rooms = new Map<string, Set<RoomMember>>();
   const subscribed = new Set<string>();
 
@@ -33,7 +43,20 @@ export function createRoomHub(redis: SharedRedis | undefined, log: GatewayLog): 
     for (const m of members) m.deliver(bytes);
   };
 
-  const onChannelMessage = (payload: string, ch: string) => deliverLocally(ch.slice(redisKey("room", "").length), payload);
+  let lastForgeryLog = 0;
+  // Anything on a room channel that does not carry our MAC did not come from a gateway: drop it.
+  const onChannelMessage = (sealed: string, ch: string) => {
+    const opened = openFanout(fanout!.key, ch, sealed);
+    if (typeof opened !== "string") {
+      fanout!.rejected.inc({ reason: opened.rejected });
+      if (Date.now() - lastForgeryLog > 10_000) {
+        lastForgeryLog = Date.now();
+        log.warn("fan-out payload without a valid MAC dropped", { channel: ch.slice(0, 200), reason: opened.rejected });
+      }
+      return;
+    }
+    deliverLocally(ch.slice(redisKey("room", "").length), opened);
+  };
 
   const subscribe = async (room: string) => {
     if (!redis || subscribed.has(room) || !redis.subscriber.isReady) return;
@@ -70,7 +93,7 @@ export function createRoomHub(redis: SharedRedis | undefined, log: GatewayLog): 
       // Our own subscription echoes the message back to our members; if it is not live, deliver here.
       const viaChannel = subscribed.has(room) && redis.subscriber.isReady;
       try {
-        await redis.client.publish(channel(room), payload);
+        await redis.client.publish(channel(room), sealFanout(fanout!.key, channel(room), payload));
         if (!viaChannel) deliverLocally(room, payload);
       } catch {
         deliverLocally(room, payload);

@@ -33,6 +33,9 @@ function onErrorShared(this: WebSocket, err: Error & { code?: string }) {
 function onPongShared(this: WebSocket) {
   (this as Owned)[SESSION].alive = true;
 }
+function onPingShared(this: WebSocket, data: Buffer) {
+  (this as Owned)[SESSION].onPing(data);
+}
 function authTimeoutShared(session: Session) {
   session.onAuthTimeout();
 }
@@ -40,7 +43,13 @@ function expiryShared(session: Session) {
   session.onExpiryTimer();
 }
 /** Frames a client may pipeline behind its auth frame before the verdict. */
-const MAX_QUEUED_BEFORE_AUTH = 8;
+export const MAX_QUEUED_BEFORE_AUTH = 8;
+/**
+ * Frames an authenticated connection may have waiting behind the one being handled. Frames are
+ * handled strictly one after the other (each with its Redis round trips finished), so a client that
+ * pipelines faster than that waits in this bounded queue; past it the connection is closed.
+ */
+export const MAX_QUEUED_FRAMES = 32;
 
 export class Session implements RoomMember {
   private state: State = "awaiting_auth";
@@ -48,9 +57,15 @@ export class Session implements RoomMember {
   private userLease: Lease | undefined;
   private authTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
-  private queued: (RawData | undefined)[] | undefined;
+  /** Frames waiting while an earlier one is handled (undefined for a binary frame). */
+  private inbox: (RawData | undefined)[] | undefined;
+  /** True while a frame is being handled: later frames wait in `inbox`, in arrival order. */
+  private busy = false;
   private joined: Set<string> | undefined;
   private slowSince = 0;
+  /** Client pings in the current one-minute window (the server answers them itself: autoPong is off). */
+  private pings = 0;
+  private pingWindowStart = 0;
   alive = true;
 
   constructor(
@@ -68,6 +83,7 @@ export class Session implements RoomMember {
     ws.on("close", onCloseShared);
     ws.on("error", onErrorShared);
     ws.on("pong", onPongShared);
+    ws.on("ping", onPingShared);
   }
 
   /** Fan-out delivery. A client whose buffer stays over the bound is cut off (backpressure). */
@@ -97,9 +113,34 @@ export class Session implements RoomMember {
   }
 
   private dropSlowConsumer(): void {
-    this.ctx.log.warn("slow consumer disconnected", { ip: this.ip, userId: this.identity?.userId, buffered: this.ws.bufferedAmount });
     this.ctx.metrics.rateLimitHits.inc({ scope: "backpressure" });
+    this.forcedClose("slow_consumer", { buffered: this.ws.bufferedAmount });
     this.ws.terminate();
+  }
+
+  /** Every close the server forces logs a security event, charged to the user once there is one. */
+  forcedClose(reason: string, details: Record<string, number | string> = {}): void {
+    this.ctx.log.security("forced_close", this.ip, { reason, ...(this.identity ? { userId: this.identity.userId } : {}), ...details });
+  }
+
+  /**
+   * A client ping: answered while the connection stays within PINGS_PER_MINUTE. A burst beyond it is a
+   * ping flood: RATE_LIMITED, close 4008 and a security event (before, ws answered every ping until its
+   * socket gave up with a silent 1006).
+   */
+  onPing(data: Buffer): void {
+    if (this.done) return;
+    const now = Date.now();
+    if (now - this.pingWindowStart >= 60_000) {
+      this.pingWindowStart = now;
+      this.pings = 0;
+    }
+    if (++this.pings > this.ctx.config.pingsPerMinute) {
+      this.ctx.metrics.rateLimitHits.inc({ scope: "ping" });
+      this.ctx.log.security("rate_limited", this.ip, { scope: "ping", limit: this.ctx.config.pingsPerMinute, ...(this.identity ? { userId: this.identity.userId } : {}) });
+      return this.refuse("RATE_LIMITED", CloseCode.RATE_LIMITED, "ping flood");
+    }
+    this.ws.pong(data);
   }
 
   onAuthTimeout(): void {
@@ -111,26 +152,55 @@ export class Session implements RoomMember {
   }
 
   onMessage(data: RawData, isBinary: boolean): void {
-    switch (this.state) {
-      case "closing":
-      case "closed":
-        return;
-      case "awaiting_auth":
-        return this.onFirstFrame(data, isBinary);
-      case "authenticating":
-        // Frames that arrived in the same read as the auth frame: keep them for after the verdict.
-        this.queued ??= [];
-        if (this.queued.length >= MAX_QUEUED_BEFORE_AUTH) return this.refuse("RATE_LIMITED", CloseCode.RATE_LIMITED, "queue");
-        this.queued.push(isBinary ? undefined : data);
-        return;
-      case "open":
-        if (isBinary) return void this.dispatch(undefined);
-        return void this.dispatch(data);
+    if (this.done) return;
+    const frame = isBinary ? undefined : data;
+    if (this.busy) {
+      this.inbox ??= [];
+      const limit = this.state === "open" ? MAX_QUEUED_FRAMES : MAX_QUEUED_BEFORE_AUTH;
+      if (this.inbox.length >= limit) return this.overflow(limit);
+      this.inbox.push(frame);
+      return;
+    }
+    this.busy = true;
+    void this.drain(frame);
+  }
+
+  /**
+   * Handle `first`, then every frame that arrived meanwhile, one at a time: a frame's checks and Redis
+   * round trips finish before the next frame is looked at, so pipelined frames behave exactly as if
+   * the client had waited for each answer (rooms per connection, join-then-message, reauth-then-join).
+   */
+  private async drain(first: RawData | undefined): Promise<void> {
+    let frame = first;
+    try {
+      for (;;) {
+        await this.handleInOrder(frame);
+        if (this.done || !this.inbox || this.inbox.length === 0) break;
+        frame = this.inbox.shift();
+      }
+    } catch (err) {
+      this.ctx.log.error("frame handling failed", { ip: this.ip, error: (err as Error).message });
+      this.forcedClose("internal_error");
+      this.close(CloseCode.INTERNAL_ERROR, "internal error");
+    } finally {
+      this.busy = false;
+      if (this.done) this.inbox = undefined;
     }
   }
 
-  private onFirstFrame(data: RawData, isBinary: boolean): void {
-    const frame = isBinary ? undefined : authFrame.safeParse(parseJson(data.toString()));
+  private async handleInOrder(frame: RawData | undefined): Promise<void> {
+    if (this.state === "awaiting_auth") return this.onFirstFrame(frame);
+    if (this.state === "open") return this.dispatch(frame);
+  }
+
+  private overflow(limit: number): void {
+    this.ctx.metrics.rateLimitHits.inc({ scope: "queue" });
+    this.ctx.log.security("rate_limited", this.ip, { scope: "queue", limit, ...(this.identity ? { userId: this.identity.userId } : {}) });
+    this.refuse("RATE_LIMITED", CloseCode.RATE_LIMITED, "too many pipelined frames");
+  }
+
+  private async onFirstFrame(data: RawData | undefined): Promise<void> {
+    const frame = data === undefined ? undefined : authFrame.safeParse(parseJson(data.toString()));
     if (!frame?.success) {
       this.ctx.metrics.authFailures.inc({ reason: "auth_required" });
       this.ctx.log.security("auth_failed", this.ip, { reason: "auth_required" });
@@ -138,7 +208,7 @@ export class Session implements RoomMember {
       return this.refuse("AUTH_REQUIRED", CloseCode.AUTH_FAILED, "authentication required");
     }
     this.state = "authenticating";
-    void this.authenticate(frame.data.token);
+    await this.authenticate(frame.data.token);
   }
 
   private async authenticate(token: string): Promise<void> {
@@ -159,6 +229,12 @@ export class Session implements RoomMember {
       return this.refuse("RATE_LIMITED", CloseCode.RATE_LIMITED, "blocked");
     }
 
+    // Reconnect storms of an authenticated user are charged to that user, not to the shared address.
+    if (await anomaly.record("rapid_reconnect", "user", identity.userId, this.ip)) {
+      return this.refuse("RATE_LIMITED", CloseCode.RATE_LIMITED, "rate limited");
+    }
+    if (this.done) return;
+
     const lease = await caps.acquire(`user:${identity.userId}`, config.maxConnPerUser);
     if (this.done) return lease?.release();
     if (!lease) {
@@ -174,19 +250,17 @@ export class Session implements RoomMember {
     this.state = "open";
     this.scheduleExpiry();
     this.send(JSON.stringify({ type: "auth_ok", userId: identity.userId, expiresAt: identity.expiresAt }));
-
-    const queued = this.queued;
-    this.queued = undefined;
-    if (queued) for (const data of queued) await this.dispatch(data);
   }
 
+  /** A failed first-frame auth is charged to the IP; a failed re-auth to the authenticated user. */
   private authFailed(err: unknown): void {
     if (this.done) return;
     const reason = err instanceof AuthError ? err.reason : "error";
     if (!(err instanceof AuthError)) this.ctx.log.error("token verification error", { error: (err as Error).message });
     this.ctx.metrics.authFailures.inc({ reason });
     this.ctx.log.security("auth_failed", this.ip, { reason, ...(this.identity ? { userId: this.identity.userId } : {}) });
-    void this.ctx.anomaly.record("failed_auth", "ip", this.ip, this.ip);
+    if (this.identity) void this.ctx.anomaly.record("failed_auth", "user", this.identity.userId, this.ip);
+    else void this.ctx.anomaly.record("failed_auth", "ip", this.ip, this.ip);
     this.refuse("AUTH_FAILED", CloseCode.AUTH_FAILED, "authentication failed");
   }
 
@@ -199,6 +273,7 @@ export class Session implements RoomMember {
   onExpiryTimer(): void {
     if (this.state !== "open" || !this.identity) return;
     if (Date.now() < this.identity.expiresAt * 1000) return this.scheduleExpiry();
+    this.forcedClose("token_expired");
     this.close(CloseCode.TOKEN_EXPIRED, "token expired");
   }
 
@@ -307,7 +382,7 @@ export class Session implements RoomMember {
     this.state = "closed";
     clearTimeout(this.authTimer);
     clearTimeout(this.expiryTimer);
-    this.queued = undefined;
+    this.inbox = undefined;
     for (const room of this.joined ?? []) this.ctx.rooms.leave(room, this);
     this.joined = undefined;
     this.userLease?.release();

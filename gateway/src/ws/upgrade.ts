@@ -10,6 +10,7 @@ import type { Lease } from "../limits/connection-caps.js";
 import type { SessionContext } from "./context.js";
 
 const TOKEN_PARAMS = new Set(["token", "access_token", "jwt"]);
+const UNCAPPED: Lease = { release: () => undefined };
 const MAX_LOGGED_ORIGIN = 200;
 
 export function hasTokenInQuery(url: URL): boolean {
@@ -48,7 +49,8 @@ export async function admitUpgrade(ctx: SessionContext, req: IncomingMessage, ur
     rejectUpgrade(socket, 429, { "Retry-After": String(config.anomaly.blockSeconds) });
     return undefined;
   }
-  const lease = await caps.acquire(`ip:${ip}`, config.maxConnPerIp);
+  // An address the operator vouches for (a shared egress) is not capped per IP; its users still are.
+  const lease = anomaly.allowlisted(ip) ? UNCAPPED : await caps.acquire(`ip:${ip}`, config.maxConnPerIp);
   if (!lease) {
     metrics.rateLimitHits.inc({ scope: "conn_ip" });
     log.security("conn_cap", ip, { scope: "ip", limit: config.maxConnPerIp });

@@ -29,6 +29,7 @@ export const LOCAL_IMAGE: Record<Service, string> = {
 
 export interface StackSecrets {
   redisGatewayPassword: string;
+  gatewayFanoutKey: string;
   turnSecret: string;
   jwtSecret: string;
   livekitApiSecret: string;
@@ -57,7 +58,7 @@ export function newPlanBasics(): Omit<StackPlan, "captured" | "helpers"> {
   return {
     subnet,
     address: { redis: at(10), coturn: at(11), gateway: at(12), edge: at(13), livekit: at(14) },
-    secrets: { redisGatewayPassword: secret(), turnSecret: secret(), jwtSecret: secret(), livekitApiSecret: secret() },
+    secrets: { redisGatewayPassword: secret(), gatewayFanoutKey: secret(), turnSecret: secret(), jwtSecret: secret(), livekitApiSecret: secret() },
     pki: makeTestPki([serverName, "turn.rampart.test", "edge"]),
     origin: "https://app.rampart.test",
     serverName,
@@ -114,6 +115,7 @@ export async function declareStack(basics: Omit<StackPlan, "captured" | "helpers
         livekit: { url: "wss://rampart.test/rtc", apiKey: "APIrampartTest", apiSecret: secrets.livekitApiSecret },
         turn: { secret: secrets.turnSecret, uris: ["turn:turn.rampart.test:3478?transport=udp"] },
         redis: { host: address.redis, password: secrets.redisGatewayPassword },
+        fanoutKey: secrets.gatewayFanoutKey,
       });
     }),
     "Gateway",

@@ -57,6 +57,22 @@ export class TestClient {
     this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
   }
 
+  /**
+   * Send frames back to back in one TCP write (the socket is corked around them), so the gateway
+   * reads them together and cannot have answered one before the next arrives: true pipelining.
+   */
+  pipeline(frames: readonly (object | string)[]): void {
+    const socket = (this.ws as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+    socket.cork();
+    for (const frame of frames) this.send(frame);
+    socket.uncork();
+  }
+
+  /** Frames received so far (not yet taken by `next`) of one type. */
+  taken(type: string): Frame[] {
+    return this.frames.filter((f) => f.type === type);
+  }
+
   /** The next frame (of `type` when given) not yet taken, waiting up to `timeoutMs`. */
   async next(type?: string, timeoutMs = 5000): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;

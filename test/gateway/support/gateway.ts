@@ -5,6 +5,8 @@ import { createLog } from "../../../gateway/src/log.js";
 import { startGateway, type RunningGateway } from "../../../gateway/src/server.js";
 import { ALLOWED_ORIGIN, JWT_SECRET } from "./tokens.js";
 
+export const FANOUT_KEY = "test-only-fanout-key-0123456789-0123456789";
+
 export const REPO_ROOT = new URL("../../../", import.meta.url).pathname;
 
 /** Defaults for tests: ephemeral ports, anomaly thresholds out of the way unless a test sets them. */
@@ -16,8 +18,12 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     METRICS_PORT: "0",
     ALLOWED_ORIGINS: ALLOWED_ORIGIN,
     JWT_SECRET,
+    // Read only when REDIS_URL is set: the same key on every instance of a test.
+    FANOUT_KEY: FANOUT_KEY,
     MAX_CONN_PER_IP: "1000",
     ANOMALY_RAPID_RECONNECT: "100000/60",
+    ANOMALY_USER_RECONNECT: "100000/60",
+    ANOMALY_USER_FAILED_AUTH: "100000/60",
     ANOMALY_FAILED_AUTH: "100000/60",
     ANOMALY_ROOM_HOPPING: "100000/60",
     ANOMALY_BULK_MESSAGES: "100000/60",
