@@ -8,9 +8,11 @@ import type { SharedRedis } from "../limits/redis.js";
 import type { GatewayLog } from "../log.js";
 import { redisKey } from "../limits/keys.js";
 import { sealFanout, openFanout } from "./fanout-mac.js";
+import { textFrame } from "./text-frame.js";
 
 export interface RoomMember {
-  deliver(payload: Buffer): void;
+  /** `frame` is a complete WebSocket text frame (textFrame), the same bytes for every member. */
+  deliver(frame: Buffer): void;
 }
 
 export interface RoomHub {
@@ -35,12 +37,12 @@ export function createRoomHub(redis: SharedRedis | undefined, log: GatewayLog, f
   const rooms = new Map<string, Set<RoomMember>>();
   const subscribed = new Set<string>();
 
-  // Encoded once per message, not once per recipient.
+  // Framed once per message, not once per recipient.
   const deliverLocally = (room: string, payload: string) => {
     const members = rooms.get(room);
     if (!members) return;
-    const bytes = Buffer.from(payload);
-    for (const m of members) m.deliver(bytes);
+    const frame = textFrame(payload);
+    for (const m of members) m.deliver(frame);
   };
 
   let lastForgeryLog = 0;

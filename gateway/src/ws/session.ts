@@ -87,7 +87,7 @@ export class Session implements RoomMember {
   }
 
   /** Fan-out delivery. A client whose buffer stays over the bound is cut off (backpressure). */
-  deliver(payload: Buffer): void {
+  deliver(frame: Buffer): void {
     const ws = this.ws;
     if (ws.readyState !== WebSocket.OPEN) return;
     if (ws.bufferedAmount > this.ctx.config.maxBufferedBytes) {
@@ -98,7 +98,7 @@ export class Session implements RoomMember {
     }
     this.slowSince = 0;
     this.ctx.writes.hold(this.socket);
-    ws.send(payload, { binary: false });
+    this.socket.write(frame);
   }
 
   /** Called by the heartbeat sweep: the slow-consumer bound holds even when no new messages arrive. */
