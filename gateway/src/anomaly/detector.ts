@@ -6,6 +6,7 @@
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { AnomalyConfig, AnomalyRule } from "../config.js";
 import type { GatewayLog } from "../log.js";
+import type { GatewayMetrics } from "../metrics.js";
 import { isLimitResult, type LimiterFactory } from "../limits/limiters.js";
 
 export type AnomalyPattern = "rapid_reconnect" | "failed_auth" | "room_hopping" | "bulk_messages";
@@ -28,7 +29,12 @@ const SUBJECT: Record<AnomalyPattern, SubjectKind> = {
   bulk_messages: "user",
 };
 
-export function createAnomalyDetector(config: AnomalyConfig, limiters: LimiterFactory, log: GatewayLog): AnomalyDetector {
+export function createAnomalyDetector(
+  config: AnomalyConfig,
+  limiters: LimiterFactory,
+  log: GatewayLog,
+  metrics?: Pick<GatewayMetrics, "anomalyBlocks">,
+): AnomalyDetector {
   const rules: Record<AnomalyPattern, AnomalyRule> = {
     rapid_reconnect: config.rapidReconnect,
     failed_auth: config.failedAuth,
@@ -55,6 +61,7 @@ export function createAnomalyDetector(config: AnomalyConfig, limiters: LimiterFa
       }
       const rule = rules[pattern];
       await blocks.block(key, config.blockSeconds).catch(() => undefined);
+      metrics?.anomalyBlocks.inc({ pattern });
       log.security("anomaly", ip, {
         pattern,
         subject: kind,
