@@ -44,7 +44,7 @@ for (const target of ["local", "aws"] as const) {
     });
 
     it("gives every service with files exactly one seed, and every seed serves exactly one service", () => {
-      expect(services).toHaveLength(6);
+      expect(services).toHaveLength(9);
       const linked = services.map((s) => seedFor(resources, s).name);
       expect(new Set(linked).size).toBe(services.length);
       expect(linked.sort()).toEqual(seeds.map((s) => s.name).sort());

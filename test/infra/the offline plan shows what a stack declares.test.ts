@@ -136,7 +136,8 @@ describe("npm run plan", () => {
       expect(r.stdout.split("\n").filter((l) => l.startsWith(" +   ")).length).toBe(plans[stack]!.resources.length);
       expect(r.stdout).toContain(`+ ${plans[stack]!.resources.length} to create`);
     }
-  });
+    // Two full plans in child processes: generous on a loaded machine, still finite.
+  }, 180_000);
 
   it.each(["local", "aws-example"])("names %s's resources by the URNs the real engine gives them", (stack) => {
     const urns = new Set(plans[stack]!.resources.map((r) => r.urn));
@@ -164,7 +165,7 @@ describe("npm run plan", () => {
       ).stdout;
     expect(await atTerminal(base)).toContain("\u001b[32m + ");
     expect(await atTerminal({ ...base, NO_COLOR: "1" })).not.toContain("\u001b[");
-  });
+  }, 180_000);
 
   it("adds the stack outputs to --json, secrets masked", () => {
     expect(plans["local"]!.outputs.localClientCertificate).toBe("[secret]");
