@@ -9,3 +9,4 @@ export * from "./alert-rules";
 export * from "./alertmanager";
 export * from "./grafana";
 export * from "./prometheus";
+export * from "./blackbox";

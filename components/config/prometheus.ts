@@ -40,10 +40,8 @@ export interface ScrapeJob {
 export interface TlsProbes {
   /** host:port of the blackbox exporter that performs the TLS handshakes. */
   readonly exporter: string;
-  /** host:port of each TLS endpoint whose certificate is watched (TURNS, the origin's HTTPS). */
-  readonly endpoints: readonly string[];
-  /** Blackbox module doing a TCP connect with TLS (default `tls_connect`). */
-  readonly module?: string;
+  /** Each watched TLS endpoint (TURNS, the origin's HTTPS) with the blackbox module that verifies it. */
+  readonly probes: readonly { readonly endpoint: string; readonly module: string }[];
 }
 
 export interface PrometheusYmlInput {
@@ -84,7 +82,10 @@ const schema = z
       .refine((jobs) => new Set(jobs.map((j) => j.job)).size === jobs.length, "names a job twice")
       .refine((jobs) => !jobs.some((j) => j.job === "tls-expiry"), "tls-expiry is rendered from tlsProbes, not listed as a job"),
     tlsProbes: z
-      .object({ exporter: hostPort, endpoints: z.array(hostPort).min(1, "needs at least one endpoint"), module: bareToken.optional() })
+      .object({
+        exporter: hostPort,
+        probes: z.array(z.object({ endpoint: hostPort, module: bareToken }).strict()).min(1, "needs at least one endpoint"),
+      })
       .strict()
       .optional(),
     alertmanagers: z.array(hostPort).min(1, "needs at least one Alertmanager: rules that cannot notify are no alerting"),
@@ -104,11 +105,15 @@ export function renderPrometheusYml(input: PrometheusYmlInput): string {
   if (i.tlsProbes) {
     // The blackbox pattern: the endpoint becomes the probe's `target` parameter and the `instance` label,
     // the request goes to the exporter.
+    // One target group per module: its `__param_module` label becomes the probe's `module` parameter.
+    const modules = [...new Set(i.tlsProbes.probes.map((p) => p.module))];
     scrapeConfigs.push({
       job_name: "tls-expiry",
       metrics_path: "/probe",
-      params: { module: [i.tlsProbes.module ?? "tls_connect"] },
-      static_configs: [{ targets: [...i.tlsProbes.endpoints] }],
+      static_configs: modules.map((module) => ({
+        targets: i.tlsProbes!.probes.filter((p) => p.module === module).map((p) => p.endpoint),
+        labels: { __param_module: module },
+      })),
       relabel_configs: [
         { source_labels: ["__address__"], target_label: "__param_target" },
         { source_labels: ["__param_target"], target_label: "instance" },

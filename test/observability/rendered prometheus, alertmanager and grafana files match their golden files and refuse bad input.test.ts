@@ -4,6 +4,7 @@ import {
   ConfigInputError,
   renderAlertRules,
   renderAlertmanagerYml,
+  renderBlackboxYml,
   renderGrafanaDashboardProvider,
   renderGrafanaDatasource,
   renderGrafanaIni,
@@ -21,6 +22,7 @@ describe("golden files (UPDATE_GOLDEN=1 to rewrite)", () => {
   it("grafana.ini", () => expectGolden("grafana.ini", renderGrafanaIni(f.grafanaIni)));
   it("grafana data source", () => expectGolden("grafana-datasource.yaml", renderGrafanaDatasource(f.grafanaProvisioning)));
   it("grafana dashboard provider", () => expectGolden("grafana-dashboards.yaml", renderGrafanaDashboardProvider(f.grafanaProvisioning)));
+  it("blackbox.yml", () => expectGolden("blackbox.yml", renderBlackboxYml([{ name: "turns", serverName: "turn.example.com" }, { name: "origin", caFile: "/etc/blackbox/origin-cert.pem" }])));
   it("security dashboard", () => expectGolden("grafana-security-dashboard.json", renderSecurityDashboard()));
 });
 

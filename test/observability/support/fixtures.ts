@@ -13,7 +13,13 @@ export function prometheusInput(dir = "/etc/prometheus", secrets = "/run/secrets
       { job: "prometheus", targets: ["127.0.0.1:9090"] },
       { job: "alertmanager", targets: ["172.30.30.11:9093"] },
     ],
-    tlsProbes: { exporter: "172.30.30.13:9115", endpoints: ["turn.example.com:5349", "app.example.com:443"] },
+    tlsProbes: {
+      exporter: "172.30.30.13:9115",
+      probes: [
+        { endpoint: "10.40.0.10:5349", module: "turns" },
+        { endpoint: "10.40.0.10:443", module: "origin" },
+      ],
+    },
     alertmanagers: ["172.30.30.11:9093"],
     ruleFiles: [`${dir}/rules/rampart.yml`],
     externalLabels: { stack: "local" },

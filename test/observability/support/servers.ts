@@ -66,6 +66,43 @@ export function startAlertmanager(configFile: string, dataDir: string): Promise<
   );
 }
 
+export function startBlackboxExporter(configFile: string): Promise<RunningServer> {
+  return startServer("prometheus-blackbox-exporter", (port) => [`--config.file=${configFile}`, `--web.listen-address=127.0.0.1:${port}`], 60_000);
+}
+
+/** `openssl s_server` on a free loopback port serving `cert`/`key` (TLS only, no HTTP). */
+export async function startTlsServer(certFile: string, keyFile: string): Promise<{ port: number; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn("openssl", ["s_server", "-quiet", "-accept", `127.0.0.1:${port}`, "-cert", certFile, "-key", keyFile, "-naccept", "1000"], { stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const { connect } = await import("node:net");
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`openssl s_server exited: ${out}`);
+    const up = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, "127.0.0.1", () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.on("error", () => resolve(false));
+    });
+    if (up) break;
+    if (Date.now() > deadline) throw new Error(`openssl s_server not listening: ${out}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        process.kill(child.pid!, "SIGTERM");
+      }),
+  };
+}
+
 export interface Receiver {
   readonly url: string;
   readonly posts: Array<{ path: string; body: string }>;
