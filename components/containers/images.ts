@@ -18,6 +18,7 @@ export const DEFAULT_IMAGES = {
   // >= 0.26 for webhook_configs.url_file.
   alertmanager: "prom/alertmanager:v0.28.1",
   grafana: "grafana/grafana:12.1.1",
+  blackbox: "prom/blackbox-exporter:v0.27.0",
 } as const;
 
 export type ImageService = keyof typeof DEFAULT_IMAGES | "gateway";
@@ -41,4 +42,6 @@ export const SERVICE_USERS = {
   prometheus: { uid: 65534, gid: 65534 },
   alertmanager: { uid: 65534, gid: 65534 },
   grafana: { uid: 472, gid: 0 },
+  // Writes nothing: its own uid.
+  blackbox: { uid: 10115, gid: 10115 },
 } as const;

@@ -37,7 +37,7 @@ interface SharedArgs {
   gatewayBuild?: GatewayBuild;
   /** Browser origins the gateway accepts (default: the HTTPS entry, https://<app host> on AWS). */
   allowedOrigins?: pulumi.Input<pulumi.Input<string>[]>;
-  resources?: Partial<Record<"livekit" | "coturn" | "gateway" | "elasticsearch" | "redis" | "edge" | "prometheus" | "alertmanager" | "grafana", ServiceResources>>;
+  resources?: Partial<Record<"livekit" | "coturn" | "gateway" | "elasticsearch" | "redis" | "edge" | "prometheus" | "alertmanager" | "grafana" | "blackbox", ServiceResources>>;
   /** Prometheus, Alertmanager and Grafana: alert thresholds (defaults: ALERT_DEFAULTS), receivers, retention. */
   monitoring?: { thresholds?: AlertThresholds; receivers?: AlertReceiverArgs; retentionDays?: number };
   /** Secret overrides from `pulumi config --secret`; generated when omitted. */

@@ -21,6 +21,7 @@ import { LocalCertificates } from "./local-certificates";
 import { checkedFor } from "./resource-errors";
 import { generatedSecret } from "./services/common";
 import { Alertmanager } from "./services/alertmanager";
+import { BlackboxExporter } from "./services/blackbox";
 import { Coturn } from "./services/coturn";
 import { Grafana } from "./services/grafana";
 import { Prometheus } from "./services/prometheus";
@@ -36,7 +37,7 @@ export type { RampartContainersArgs, ServiceResources } from "./stack-args";
 
 const DEFAULTS = { prefix: "rampart", internalSubnet: "172.30.10.0/24", edgeSubnet: "172.30.20.0/24", monitoringSubnet: "172.30.30.0/24" } as const;
 
-export type ContainerRole = "redis" | "elasticsearch" | "coturn" | "livekit" | "gateway" | "edge" | "prometheus" | "alertmanager" | "grafana";
+export type ContainerRole = "redis" | "elasticsearch" | "coturn" | "livekit" | "gateway" | "edge" | "prometheus" | "alertmanager" | "grafana" | "blackbox";
 
 /**
  * The Docker name of a service's container. The host needs it before the containers exist (its
@@ -198,6 +199,24 @@ export class RampartContainers extends pulumi.ComponentResource {
       child,
     );
 
+    const blackbox = new BlackboxExporter(
+      `${name}-blackbox`,
+      {
+        containerName: serviceContainerName("blackbox", prefix),
+        image: args.images?.blackbox,
+        networks: [
+          { name: monitoringNet.name, ipv4Address: at.blackbox },
+          ...(media.coturnOnEdge ? [{ name: edgeNet.name, ipv4Address: at.blackboxEdge }] : []),
+        ],
+        certificates: [
+          { name: "turns", endpoint: media.tlsEndpoints.turns, certPem: certificates.turnTls.certPem, serverName: entry.turnsHost },
+          { name: "origin", endpoint: media.tlsEndpoints.origin, certPem: certificates.edgeTls.certPem, serverName: names.app },
+        ],
+        ...res.blackbox,
+      },
+      child,
+    );
+
     new Prometheus(
       `${name}-prometheus`,
       {
@@ -216,6 +235,13 @@ export class RampartContainers extends pulumi.ComponentResource {
           { job: "alertmanager", targets: [`${at.alertmanager}:${alertmanager.port}`] },
         ],
         alertmanager: `${at.alertmanager}:${alertmanager.port}`,
+        tlsProbes: {
+          exporter: `${at.blackbox}:${blackbox.port}`,
+          probes: [
+            { endpoint: media.tlsEndpoints.turns, module: "turns" },
+            { endpoint: media.tlsEndpoints.origin, module: "origin" },
+          ],
+        },
         ...(monitoring.thresholds ? { thresholds: monitoring.thresholds } : {}),
         ...(monitoring.retentionDays !== undefined ? { retentionDays: monitoring.retentionDays } : {}),
         externalLabels: { rampart_target: args.target },

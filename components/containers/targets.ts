@@ -65,8 +65,10 @@ interface MediaPlacement {
   readonly livekitApiHost: pulumi.Input<string>;
   /** host:port Prometheus scrapes LiveKit's and coturn's exporters at. */
   readonly metrics: { readonly livekit: pulumi.Input<string>; readonly coturn: pulumi.Input<string> };
-  /** Whether Prometheus must join the edge network to reach coturn's exporter (coturn sits only there locally). */
+  /** Whether Prometheus and the blackbox exporter must join the edge network (coturn and the edge proxy sit only there locally). */
   readonly coturnOnEdge: boolean;
+  /** host:port of the TLS endpoints whose certificates are watched: TURNS and the origin's HTTPS. */
+  readonly tlsEndpoints: { readonly turns: pulumi.Input<string>; readonly origin: pulumi.Input<string> };
 }
 
 /** What clients are handed and what the edge serves. */
@@ -116,6 +118,11 @@ const TARGETS: { readonly [T in Target]: TargetProfile<ArgsByTarget[T]> } = {
         coturn: pulumi.interpolate`${site.bindAddress}:${port("coturn-prometheus").from}`,
       },
       coturnOnEdge: false,
+      // coturn listens on the private address; the edge proxy publishes 443 there too.
+      tlsEndpoints: {
+        turns: pulumi.interpolate`${site.bindAddress}:${port("turns-tcp").from}`,
+        origin: pulumi.interpolate`${site.bindAddress}:${port("edge-https").from}`,
+      },
     }),
     entry: ({ app, turn }) => ({ https: `https://${app}`, turnHost: turn, turnsHost: turn, serverNames: [app] }),
   },
@@ -156,6 +163,7 @@ const TARGETS: { readonly [T in Target]: TargetProfile<ArgsByTarget[T]> } = {
       livekitApiHost: at.livekitEdge,
       metrics: { livekit: `${at.livekitInternal}:${port("livekit-prometheus").from}`, coturn: `${at.coturn}:${port("coturn-prometheus").from}` },
       coturnOnEdge: true,
+      tlsEndpoints: { turns: `${at.coturn}:${port("turns-tcp").from}`, origin: `${at.edge}:${port("edge-https").from}` },
     }),
     entry: ({ app }) => ({ https: `https://localhost:${port("edge-https").from}`, turnHost: LOOPBACK, turnsHost: "localhost", serverNames: [app, "localhost"] }),
   },

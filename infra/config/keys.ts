@@ -138,6 +138,10 @@ export const CONFIG_KEYS = {
     type: "string",
     description: "Image of Grafana, pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",
   },
+  blackboxImage: {
+    type: "string",
+    description: "Image of the Prometheus blackbox exporter (certificate-expiry probes), pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",
+  },
   prometheusRetentionDays: {
     type: "integer",
     default: 15,

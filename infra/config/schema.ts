@@ -29,6 +29,7 @@ export const IMAGE_KEYS = {
   prometheus: "prometheusImage",
   alertmanager: "alertmanagerImage",
   grafana: "grafanaImage",
+  blackbox: "blackboxImage",
 } as const satisfies Record<string, ConfigKeyName>;
 
 /** Alert threshold keys; the values feed components/config/alert-rules.ts. */
@@ -157,6 +158,7 @@ const rawSchema = z.object({
   prometheusImage: z.string().optional(),
   alertmanagerImage: z.string().optional(),
   grafanaImage: z.string().optional(),
+  blackboxImage: z.string().optional(),
   prometheusRetentionDays: z.number().int().min(1, "must be 1-365").max(365, "must be 1-365"),
   alertWindowSeconds: z.number().int().min(10, "must be at least 10 s (two scrapes)").max(86_400, "must be at most 86400 s"),
   alertPendingSeconds: z.number().int().min(0, "must be 0 or more").max(86_400, "must be at most 86400 s"),

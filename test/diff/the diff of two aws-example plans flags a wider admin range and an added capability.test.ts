@@ -47,7 +47,7 @@ describe("npm run diff on two plans of aws-example", () => {
     expect(sentences("exposure")).toContain("host firewall rules in userData change");
     expect(sentences("privilege")).toContain('capabilities added: +"NET_ADMIN"');
     const changed = report.exposure.filter((r) => r.changed);
-    expect(changed.map((r) => r.port).sort()).toEqual(["coturn-prometheus", "gateway-metrics", "livekit-prometheus"]);
+    expect(changed.map((r) => r.port).sort()).toEqual(["alertmanager-http", "coturn-prometheus", "gateway-metrics", "grafana-http", "livekit-prometheus", "prometheus-http"]);
     for (const row of changed) {
       expect(row).toMatchObject({ class: "admin", widened: true });
       expect(row.before.cidrs).toContain("198.51.100.0/24");

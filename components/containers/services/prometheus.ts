@@ -20,6 +20,8 @@ export interface PrometheusArgs {
   /** Address the admin-class UI/API port is published on (127.0.0.1 locally, the private address on AWS). */
   publishAddress: pulumi.Input<string>;
   sources: ScrapeSource[];
+  /** Certificate-expiry probes: the blackbox exporter's host:port and each endpoint with its module. */
+  tlsProbes?: { exporter: pulumi.Input<string>; probes: Array<{ endpoint: pulumi.Input<string>; module: string }> };
   /** host:port of Alertmanager. */
   alertmanager: pulumi.Input<string>;
   thresholds?: AlertThresholds;
@@ -54,9 +56,15 @@ export class Prometheus extends pulumi.ComponentResource {
     const passwordFile = (job: string) => `${job}-scrape-password`;
 
     const targets: pulumi.Output<string[][]> = pulumi.all(args.sources.map((s) => pulumi.output(s.targets)));
+    const probes = args.tlsProbes
+      ? pulumi.all([pulumi.output(args.tlsProbes.exporter), pulumi.all(args.tlsProbes.probes.map((p) => pulumi.output(p.endpoint)))]).apply(([exporter, endpoints]) => ({
+          exporter,
+          probes: endpoints.map((endpoint, i) => ({ endpoint, module: args.tlsProbes!.probes[i]!.module })),
+        }))
+      : pulumi.output(undefined);
     const yml = pulumi
-      .all([pulumi.output(args.alertmanager), targets])
-      .apply(([alertmanager, resolved]) => {
+      .all([pulumi.output(args.alertmanager), targets, probes])
+      .apply(([alertmanager, resolved, tlsProbes]) => {
         const jobs: ScrapeJob[] = args.sources.map((s, i) => ({
           job: s.job,
           targets: resolved[i] ?? [],
@@ -66,6 +74,7 @@ export class Prometheus extends pulumi.ComponentResource {
           scrapeIntervalSeconds: interval,
           evaluationIntervalSeconds: interval,
           jobs: [...jobs, { job: "prometheus", targets: [`127.0.0.1:${listen}`] }],
+          ...(tlsProbes ? { tlsProbes } : {}),
           alertmanagers: [alertmanager],
           ruleFiles: [rulesPath],
           ...(args.externalLabels ? { externalLabels: args.externalLabels } : {}),
