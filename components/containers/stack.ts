@@ -1,5 +1,6 @@
 /**
- * RampartContainers: the six services on one Docker engine.
+ * RampartContainers: the six services and their monitoring (Prometheus, Alertmanager, Grafana, a blackbox
+ * exporter) on one Docker engine.
  *
  * Networks:
  * - `<prefix>-internal` (`internal: true`, no route out): Elasticsearch, Redis, the gateway and (locally)
