@@ -130,7 +130,7 @@ describe("planAtRef and planWorkingTree on a real git fixture", () => {
     expect(sentences("exposure")).toContain(ADDED_CIDR);
     expect(sentences("privilege")).toContain("NET_ADMIN");
     expect(report.verdict.new.map((v) => v.policy)).toEqual(["docker-capabilities-add-allowlisted"]);
-    expect(report.summary).toMatchObject({ create: 3, update: 2, delete: 0 });
+    expect(report.summary).toMatchObject({ create: 6, update: 2, delete: 0 });
   });
 });
 
