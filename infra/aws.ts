@@ -7,6 +7,7 @@ import { CloudflareEdge } from "../components/edge";
 import { DockerHost } from "../components/host";
 import { Network } from "../components/network";
 import type { AwsConfig } from "./config";
+import { monitoringArgs } from "./monitoring";
 import { checkEdgePlan, edgeHostnames } from "./edge";
 import { gatewaySecurityLogFiles, SECURITY_LOG_UNIT } from "./security-log";
 
@@ -79,6 +80,7 @@ export function deployAws(config: AwsConfig): Record<string, pulumi.Input<unknow
     cloudflareRanges: pulumi.all([ranges.ipv4Cidrs, ranges.ipv6Cidrs]).apply(([v4, v6]) => [...v4, ...v6]),
     edgeTls: { certPem: edge.originCertificatePem, keyPem: edge.originPrivateKeyPem, originPullCaPem: edge.originPullCaPem },
     turnTls: { certPem: turnCertificate.certPem, keyPem: turnCertificate.keyPem },
+    monitoring: monitoringArgs(config.monitoring),
     secrets: {
       ...(config.jwtSecret ? { jwtSecret: pulumi.secret(config.jwtSecret) } : {}),
       ...(config.gateway.fanoutKey ? { gatewayFanoutKey: pulumi.secret(config.gateway.fanoutKey) } : {}),
@@ -88,6 +90,7 @@ export function deployAws(config: AwsConfig): Record<string, pulumi.Input<unknow
 
   return {
     endpoints: containers.endpoints,
+    grafanaAdminPassword: containers.grafanaAdminPassword,
     proxiedHostnames: edge.proxiedHostnames,
     dnsOnlyHostnames: edge.dnsOnlyHostnames,
     vpcId: network.vpcId,

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RampartContainers } from "../components/containers";
+import { monitoringArgs } from "./monitoring";
 import type { LocalConfig } from "./config";
 
 /**
@@ -11,6 +12,7 @@ export function deployLocal(config: LocalConfig): Record<string, pulumi.Input<un
     target: "local",
     allowedOrigins: [...config.allowedOrigins],
     images: config.images,
+    monitoring: monitoringArgs(config.monitoring),
     secrets: {
       ...(config.jwtSecret ? { jwtSecret: pulumi.secret(config.jwtSecret) } : {}),
       ...(config.gateway.fanoutKey ? { gatewayFanoutKey: pulumi.secret(config.gateway.fanoutKey) } : {}),
@@ -19,6 +21,7 @@ export function deployLocal(config: LocalConfig): Record<string, pulumi.Input<un
   });
   return {
     endpoints: containers.endpoints,
+    grafanaAdminPassword: containers.grafanaAdminPassword,
     internalNetwork: containers.internalNetworkName,
     // The edge proxy demands a client certificate (the local stand-in for Cloudflare's origin pull).
     localClientCertificate: pulumi.secret(containers.localClientCertificate),

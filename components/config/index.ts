@@ -5,3 +5,8 @@ export * from "./livekit";
 export * from "./nginx";
 export * from "./redis";
 export * from "./validate";
+export * from "./alert-rules";
+export * from "./alertmanager";
+export * from "./grafana";
+export * from "./prometheus";
+export * from "./blackbox";

@@ -2,12 +2,19 @@
 import ipaddr from "ipaddr.js";
 
 /** Host number of each container on the fixed subnets. */
-const HOST = { redis: 10, elasticsearch: 11, gatewayIn: 12, livekit: 13, edge: 10, gatewayEdge: 12, livekitEdge: 13, coturn: 14 } as const;
+const HOST = { redis: 10, elasticsearch: 11, gatewayIn: 12, livekit: 13, prometheusIn: 14, edge: 10, gatewayEdge: 12, livekitEdge: 13, coturn: 14, prometheusEdge: 15, blackboxEdge: 16, prometheus: 10, alertmanager: 11, grafana: 12, blackbox: 13 } as const;
 
 export type FixedAddresses = ReturnType<typeof fixedAddresses>;
 
-export function fixedAddresses(internalSubnet: string, edgeSubnet: string) {
+export function fixedAddresses(internalSubnet: string, edgeSubnet: string, monitoringSubnet: string) {
   return {
+    prometheus: addressIn(monitoringSubnet, HOST.prometheus, "monitoringSubnet"),
+    prometheusInternal: addressIn(internalSubnet, HOST.prometheusIn, "internalSubnet"),
+    prometheusEdge: addressIn(edgeSubnet, HOST.prometheusEdge, "edgeSubnet"),
+    alertmanager: addressIn(monitoringSubnet, HOST.alertmanager, "monitoringSubnet"),
+    grafana: addressIn(monitoringSubnet, HOST.grafana, "monitoringSubnet"),
+    blackbox: addressIn(monitoringSubnet, HOST.blackbox, "monitoringSubnet"),
+    blackboxEdge: addressIn(edgeSubnet, HOST.blackboxEdge, "edgeSubnet"),
     redis: addressIn(internalSubnet, HOST.redis, "internalSubnet"),
     elasticsearch: addressIn(internalSubnet, HOST.elasticsearch, "internalSubnet"),
     gatewayInternal: addressIn(internalSubnet, HOST.gatewayIn, "internalSubnet"),

@@ -12,6 +12,13 @@ export const DEFAULT_IMAGES = {
   elasticsearch: "docker.elastic.co/elasticsearch/elasticsearch:8.19.4",
   redis: "redis:8.2.2-bookworm",
   edge: "nginxinc/nginx-unprivileged:1.28.0-alpine",
+  // Prometheus 3.5 is the long-term-support line; the rendered config uses only syntax 2.42 (the Debian
+  // binary the tests run) also accepts (docs/observability.md#versions).
+  prometheus: "prom/prometheus:v3.5.0",
+  // >= 0.26 for webhook_configs.url_file.
+  alertmanager: "prom/alertmanager:v0.28.1",
+  grafana: "grafana/grafana:12.1.1",
+  blackbox: "prom/blackbox-exporter:v0.27.0",
 } as const;
 
 export type ImageService = keyof typeof DEFAULT_IMAGES | "gateway";
@@ -28,4 +35,13 @@ export const SERVICE_USERS = {
   elasticsearch: { uid: 1000, gid: 0 },
   redis: { uid: 999, gid: 999 },
   edge: { uid: 101, gid: 101 },
+  // The images create their data directories owned by nobody (Prometheus, Alertmanager) and by 472 in
+  // group 0 (Grafana), and a new volume copies that ownership: these uids are the ones that can write
+  // there. Prometheus and Alertmanager therefore share coturn's uid (and its nproc budget; see
+  // docs/observability.md#hardening).
+  prometheus: { uid: 65534, gid: 65534 },
+  alertmanager: { uid: 65534, gid: 65534 },
+  grafana: { uid: 472, gid: 0 },
+  // Writes nothing: its own uid.
+  blackbox: { uid: 10115, gid: 10115 },
 } as const;

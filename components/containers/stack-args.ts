@@ -4,6 +4,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { Target } from "@rampart/catalogue";
+import type { AlertThresholds } from "../config/alert-rules";
+import type { AlertReceiverArgs } from "./services/alertmanager";
 import type { ImageService } from "./images";
 import type { GatewayBuild } from "./services/gateway";
 
@@ -35,7 +37,9 @@ interface SharedArgs {
   gatewayBuild?: GatewayBuild;
   /** Browser origins the gateway accepts (default: the HTTPS entry, https://<app host> on AWS). */
   allowedOrigins?: pulumi.Input<pulumi.Input<string>[]>;
-  resources?: Partial<Record<"livekit" | "coturn" | "gateway" | "elasticsearch" | "redis" | "edge", ServiceResources>>;
+  resources?: Partial<Record<"livekit" | "coturn" | "gateway" | "elasticsearch" | "redis" | "edge" | "prometheus" | "alertmanager" | "grafana" | "blackbox", ServiceResources>>;
+  /** Prometheus, Alertmanager and Grafana: alert thresholds (defaults: ALERT_DEFAULTS), receivers, retention. */
+  monitoring?: { thresholds?: AlertThresholds; receivers?: AlertReceiverArgs; retentionDays?: number };
   /** Secret overrides from `pulumi config --secret`; generated when omitted. */
   secrets?: {
     jwtSecret?: pulumi.Input<string>;
@@ -47,9 +51,10 @@ interface SharedArgs {
   };
   /** CIDRs the gateway never counts or blocks per IP (shared egress addresses an operator vouches for). */
   gatewayAnomalyAllowlist?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Subnets of the two networks (defaults 172.30.10.0/24 and 172.30.20.0/24). */
+  /** Subnets of the three networks (defaults 172.30.10.0/24, 172.30.20.0/24 and 172.30.30.0/24). */
   internalSubnet?: string;
   edgeSubnet?: string;
+  monitoringSubnet?: string;
 }
 
 /** Local: loopback addresses and a local CA stand in for what AWS and Cloudflare supply; each may be overridden. */

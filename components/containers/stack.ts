@@ -1,11 +1,15 @@
 /**
- * RampartContainers: the six services on one Docker engine.
+ * RampartContainers: the six services and their monitoring (Prometheus, Alertmanager, Grafana, a blackbox
+ * exporter) on one Docker engine.
  *
  * Networks:
  * - `<prefix>-internal` (`internal: true`, no route out): Elasticsearch, Redis, the gateway and (locally)
  *   LiveKit's API. Nothing on it is published.
  * - `<prefix>-edge` (a plain bridge, because Docker publishes ports only from non-internal networks): the
  *   edge proxy and what it proxies to (gateway, and locally LiveKit), plus coturn locally.
+ * - `<prefix>-monitoring` (a plain bridge: its UIs are published on admin addresses and Alertmanager must
+ *   reach Slack or SMTP): Prometheus, Alertmanager and Grafana. Prometheus also joins the internal network
+ *   (gateway, LiveKit locally) and, locally, the edge network (coturn's exporter).
  * Fixed subnets give Redis and Elasticsearch fixed addresses: both bind addresses, not names.
  *
  * Targets: see ./targets.ts, which holds everything that differs between aws and local.
@@ -17,7 +21,11 @@ import { fixedAddresses } from "./fixed-addresses";
 import { LocalCertificates } from "./local-certificates";
 import { checkedFor } from "./resource-errors";
 import { generatedSecret } from "./services/common";
+import { Alertmanager } from "./services/alertmanager";
+import { BlackboxExporter } from "./services/blackbox";
 import { Coturn } from "./services/coturn";
+import { Grafana } from "./services/grafana";
+import { Prometheus } from "./services/prometheus";
 import { EdgeProxy } from "./services/edge-proxy";
 import { Elasticsearch } from "./services/elasticsearch";
 import { Gateway } from "./services/gateway";
@@ -28,9 +36,9 @@ import { targetProfile, type HostNames } from "./targets";
 
 export type { RampartContainersArgs, ServiceResources } from "./stack-args";
 
-const DEFAULTS = { prefix: "rampart", internalSubnet: "172.30.10.0/24", edgeSubnet: "172.30.20.0/24" } as const;
+const DEFAULTS = { prefix: "rampart", internalSubnet: "172.30.10.0/24", edgeSubnet: "172.30.20.0/24", monitoringSubnet: "172.30.30.0/24" } as const;
 
-export type ContainerRole = "redis" | "elasticsearch" | "coturn" | "livekit" | "gateway" | "edge";
+export type ContainerRole = "redis" | "elasticsearch" | "coturn" | "livekit" | "gateway" | "edge" | "prometheus" | "alertmanager" | "grafana" | "blackbox";
 
 /**
  * The Docker name of a service's container. The host needs it before the containers exist (its
@@ -45,6 +53,8 @@ export class RampartContainers extends pulumi.ComponentResource {
   public readonly edgeNetworkName: pulumi.Output<string>;
   /** Public endpoints: the HTTPS entry and the TURN URIs handed to clients. */
   public readonly endpoints: pulumi.Output<{ https: string; turnUris: string[] }>;
+  /** Grafana's admin password (secret). */
+  public readonly grafanaAdminPassword: pulumi.Output<string>;
   /** Local target only: the certificate a tester presents to the edge proxy (origin-pull stand-in). */
   public readonly localClientCertificate?: { certPem: pulumi.Output<string>; keyPem: pulumi.Output<string>; caCertPem: pulumi.Output<string> };
 
@@ -54,7 +64,8 @@ export class RampartContainers extends pulumi.ComponentResource {
     const prefix = args.prefix ?? DEFAULTS.prefix;
     const internalSubnet = args.internalSubnet ?? DEFAULTS.internalSubnet;
     const edgeSubnet = args.edgeSubnet ?? DEFAULTS.edgeSubnet;
-    const { site, at } = checkedFor(this, () => ({ site: profile.site(args), at: fixedAddresses(internalSubnet, edgeSubnet) }));
+    const monitoringSubnet = args.monitoringSubnet ?? DEFAULTS.monitoringSubnet;
+    const { site, at } = checkedFor(this, () => ({ site: profile.site(args), at: fixedAddresses(internalSubnet, edgeSubnet, monitoringSubnet) }));
     const names: HostNames = { app: args.hostnames?.app ?? `app.${site.domain}`, turn: args.hostnames?.turn ?? `turn.${site.domain}` };
     const entry = profile.entry(names);
     const res = args.resources ?? {};
@@ -68,6 +79,12 @@ export class RampartContainers extends pulumi.ComponentResource {
     const edgeNet = new docker.Network(
       `${name}-edge`,
       { name: `${prefix}-edge`, driver: "bridge", internal: false, ipamConfigs: [{ subnet: edgeSubnet, gateway: at.edgeGateway }], labels: [{ label: "rampart.network", value: "edge" }] },
+      child,
+    );
+
+    const monitoringNet = new docker.Network(
+      `${name}-monitoring`,
+      { name: `${prefix}-monitoring`, driver: "bridge", internal: false, ipamConfigs: [{ subnet: monitoringSubnet }], labels: [{ label: "rampart.network", value: "monitoring" }] },
       child,
     );
 
@@ -170,6 +187,85 @@ export class RampartContainers extends pulumi.ComponentResource {
       },
       child,
     );
+
+    const monitoring = args.monitoring ?? {};
+    const alertmanager = new Alertmanager(
+      `${name}-alertmanager`,
+      {
+        containerName: serviceContainerName("alertmanager", prefix),
+        image: args.images?.alertmanager,
+        networks: [{ name: monitoringNet.name, ipv4Address: at.alertmanager }],
+        publishAddress: site.bindAddress,
+        receivers: monitoring.receivers ?? {},
+        ...res.alertmanager,
+      },
+      child,
+    );
+
+    const blackbox = new BlackboxExporter(
+      `${name}-blackbox`,
+      {
+        containerName: serviceContainerName("blackbox", prefix),
+        image: args.images?.blackbox,
+        networks: [
+          { name: monitoringNet.name, ipv4Address: at.blackbox },
+          ...(media.coturnOnEdge ? [{ name: edgeNet.name, ipv4Address: at.blackboxEdge }] : []),
+        ],
+        certificates: [
+          { name: "turns", endpoint: media.tlsEndpoints.turns, certPem: certificates.turnTls.certPem, serverName: entry.turnsHost },
+          { name: "origin", endpoint: media.tlsEndpoints.origin, certPem: certificates.edgeTls.certPem, serverName: names.app },
+        ],
+        ...res.blackbox,
+      },
+      child,
+    );
+
+    new Prometheus(
+      `${name}-prometheus`,
+      {
+        containerName: serviceContainerName("prometheus", prefix),
+        image: args.images?.prometheus,
+        networks: [
+          { name: monitoringNet.name, ipv4Address: at.prometheus },
+          { name: internal.name, ipv4Address: at.prometheusInternal },
+          ...(media.coturnOnEdge ? [{ name: edgeNet.name, ipv4Address: at.prometheusEdge }] : []),
+        ],
+        publishAddress: site.bindAddress,
+        sources: [
+          { job: "gateway", targets: [`${at.gatewayInternal}:${port("gateway-metrics").from}`] },
+          { job: "livekit", targets: [media.metrics.livekit], basicAuth: { username: "prometheus", password: livekit.prometheusPassword } },
+          { job: "coturn", targets: [media.metrics.coturn] },
+          { job: "alertmanager", targets: [`${at.alertmanager}:${alertmanager.port}`] },
+        ],
+        alertmanager: `${at.alertmanager}:${alertmanager.port}`,
+        tlsProbes: {
+          exporter: `${at.blackbox}:${blackbox.port}`,
+          probes: [
+            { endpoint: media.tlsEndpoints.turns, module: "turns" },
+            { endpoint: media.tlsEndpoints.origin, module: "origin" },
+          ],
+        },
+        ...(monitoring.thresholds ? { thresholds: monitoring.thresholds } : {}),
+        ...(monitoring.retentionDays !== undefined ? { retentionDays: monitoring.retentionDays } : {}),
+        externalLabels: { rampart_target: args.target },
+        ...res.prometheus,
+      },
+      child,
+    );
+
+    const grafana = new Grafana(
+      `${name}-grafana`,
+      {
+        containerName: serviceContainerName("grafana", prefix),
+        image: args.images?.grafana,
+        networks: [{ name: monitoringNet.name, ipv4Address: at.grafana }],
+        publishAddress: site.bindAddress,
+        prometheusUrl: `http://${at.prometheus}:${port("prometheus-http").from}`,
+        ...res.grafana,
+      },
+      child,
+    );
+    this.grafanaAdminPassword = grafana.adminPassword;
 
     this.internalNetworkName = internal.name;
     this.edgeNetworkName = edgeNet.name;

@@ -10,7 +10,7 @@
  *   would not behave like AWS anyway; instead only the edge proxy (443), LiveKit media (7881/tcp, the
  *   7882/udp mux) and TURN (3478, 5349, the small relay range) are published, all on 127.0.0.1.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { port, type Target } from "@rampart/catalogue";
 import type { FixedAddresses } from "./fixed-addresses";
 import type { LocalCertificates, LocalCertificatesArgs } from "./local-certificates";
@@ -63,6 +63,12 @@ interface MediaPlacement {
   readonly coturn: Placed<CoturnArgs, "listeningIp", "listeningIp" | "networks" | "publishAddress">;
   readonly livekit: Placed<LivekitArgs, "privateAddress" | "nodeIp", "networks" | "publishAddress" | "nodeIp">;
   readonly livekitApiHost: pulumi.Input<string>;
+  /** host:port Prometheus scrapes LiveKit's and coturn's exporters at. */
+  readonly metrics: { readonly livekit: pulumi.Input<string>; readonly coturn: pulumi.Input<string> };
+  /** Whether Prometheus and the blackbox exporter must join the edge network (coturn and the edge proxy sit only there locally). */
+  readonly coturnOnEdge: boolean;
+  /** host:port of the TLS endpoints whose certificates are watched: TURNS and the origin's HTTPS. */
+  readonly tlsEndpoints: { readonly turns: pulumi.Input<string>; readonly origin: pulumi.Input<string> };
 }
 
 /** What clients are handed and what the edge serves. */
@@ -106,6 +112,17 @@ const TARGETS: { readonly [T in Target]: TargetProfile<ArgsByTarget[T]> } = {
       livekit: { hostNetwork: true, privateAddress: site.bindAddress, nodeIp: site.publicAddress },
       // On the host network LiveKit's API listens on the private address.
       livekitApiHost: site.bindAddress,
+      // Both exporters listen on the host's private address; Prometheus reaches it from its bridge.
+      metrics: {
+        livekit: pulumi.interpolate`${site.bindAddress}:${port("livekit-prometheus").from}`,
+        coturn: pulumi.interpolate`${site.bindAddress}:${port("coturn-prometheus").from}`,
+      },
+      coturnOnEdge: false,
+      // coturn listens on the private address; the edge proxy publishes 443 there too.
+      tlsEndpoints: {
+        turns: pulumi.interpolate`${site.bindAddress}:${port("turns-tcp").from}`,
+        origin: pulumi.interpolate`${site.bindAddress}:${port("edge-https").from}`,
+      },
     }),
     entry: ({ app, turn }) => ({ https: `https://${app}`, turnHost: turn, turnsHost: turn, serverNames: [app] }),
   },
@@ -144,6 +161,9 @@ const TARGETS: { readonly [T in Target]: TargetProfile<ArgsByTarget[T]> } = {
         nodeIp: LOOPBACK,
       },
       livekitApiHost: at.livekitEdge,
+      metrics: { livekit: `${at.livekitInternal}:${port("livekit-prometheus").from}`, coturn: `${at.coturn}:${port("coturn-prometheus").from}` },
+      coturnOnEdge: true,
+      tlsEndpoints: { turns: `${at.coturn}:${port("turns-tcp").from}`, origin: `${at.edge}:${port("edge-https").from}` },
     }),
     entry: ({ app }) => ({ https: `https://localhost:${port("edge-https").from}`, turnHost: LOOPBACK, turnsHost: "localhost", serverNames: [app, "localhost"] }),
   },

@@ -10,11 +10,29 @@ export interface GatewayMetrics {
   readonly messageDuration: Histogram;
   readonly hmacFailures: Counter<"reason">;
   readonly fanoutRejected: Counter<"reason">;
+  readonly anomalyBlocks: Counter<"pattern">;
 }
 
-export function createMetrics(): GatewayMetrics {
+export interface MetricProbes {
+  /** Readiness of the shared Redis connections; `redis_connected` is exported only when given. */
+  readonly redisReady?: () => boolean;
+}
+
+export function createMetrics(probes: MetricProbes = {}): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const { redisReady } = probes;
+  if (redisReady) {
+    // Read at scrape time: the alert on an unreachable Redis needs no event to fire.
+    new Gauge({
+      name: "redis_connected",
+      help: "1 while this instance's Redis connections are ready (as /readyz reports), 0 while Redis is unreachable",
+      registers: [registry],
+      collect() {
+        this.set(redisReady() ? 1 : 0);
+      },
+    });
+  }
   return {
     registry,
     authFailures: new Counter({ name: "auth_failures_total", help: "WebSocket authentication failures", labelNames: ["reason"], registers: [registry] }),
@@ -34,5 +52,6 @@ export function createMetrics(): GatewayMetrics {
       labelNames: ["reason"],
       registers: [registry],
     }),
+    anomalyBlocks: new Counter({ name: "anomaly_blocks_total", help: "Offenders blocked by anomaly detection, by pattern", labelNames: ["pattern"], registers: [registry] }),
   };
 }

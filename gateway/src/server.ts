@@ -50,11 +50,11 @@ function json(res: ServerResponse, status: number, body: object): void {
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const log = options.log ?? createLog();
-  const metrics = createMetrics();
   const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : undefined;
+  const metrics = createMetrics(redis ? { redisReady: () => redis.isReady() } : {});
   const limiters = limiterFactory(redis);
   const caps = createConnectionCaps(redis);
-  const anomaly = createAnomalyDetector(config.anomaly, limiters, log);
+  const anomaly = createAnomalyDetector(config.anomaly, limiters, log, metrics);
   const rooms = createRoomHub(redis, log, config.fanoutKey ? { key: config.fanoutKey, rejected: metrics.fanoutRejected } : undefined);
   const devices = loadDeviceRegistry(config.devicesFile, log);
   const nonces = createNonceCache(redis);

@@ -2,6 +2,7 @@
  * Every configuration key of the Rampart project: its type, default and description. Pulumi.yaml's typed
  * `config:` block is checked against this table by a test, so the two cannot drift apart.
  */
+import { ALERT_DEFAULTS } from "../../components/config/alert-rules";
 import { DOCKER_HOST_DEFAULTS } from "../../components/host/defaults";
 
 export type KeyType = "string" | "integer" | "boolean" | "array";
@@ -124,6 +125,113 @@ export const CONFIG_KEYS = {
   edgeImage: {
     type: "string",
     description: "Image of the edge proxy (unprivileged nginx), pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",
+  },
+  prometheusImage: {
+    type: "string",
+    description: "Image of Prometheus, pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",
+  },
+  alertmanagerImage: {
+    type: "string",
+    description: "Image of Alertmanager, pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",
+  },
+  grafanaImage: {
+    type: "string",
+    description: "Image of Grafana, pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",
+  },
+  blackboxImage: {
+    type: "string",
+    description: "Image of the Prometheus blackbox exporter (certificate-expiry probes), pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",
+  },
+  prometheusRetentionDays: {
+    type: "integer",
+    default: 15,
+    description: "Days Prometheus keeps samples on its data volume (1-365).",
+  },
+  alertWindowSeconds: {
+    type: "integer",
+    default: ALERT_DEFAULTS.windowSeconds,
+    description: "Window (seconds, >= 10) the burst alerts count events over; every alert*Threshold below is per instance within it. Runbooks: docs/alerts.md.",
+  },
+  alertPendingSeconds: {
+    type: "integer",
+    default: ALERT_DEFAULTS.pendingSeconds,
+    description: "Seconds a state (target down, Redis unreachable, TURN allocations over the threshold) must hold before it alerts.",
+  },
+  alertFailedAuthThreshold: {
+    type: "integer",
+    default: ALERT_DEFAULTS.failedAuth,
+    description: "GatewayFailedAuthBurst: WebSocket authentication failures within the window.",
+  },
+  alertHmacFailureThreshold: {
+    type: "integer",
+    default: ALERT_DEFAULTS.hmacFailures,
+    description: "DeviceHmacFailures: device API signature failures (bad, stale, unknown device) within the window.",
+  },
+  alertHmacReplayThreshold: {
+    type: "integer",
+    default: ALERT_DEFAULTS.hmacReplays,
+    description: "DeviceHmacReplays: replayed device requests within the window.",
+  },
+  alertRateLimitThreshold: {
+    type: "integer",
+    default: ALERT_DEFAULTS.rateLimitHits,
+    description: "GatewayRateLimitSpike: requests refused by message, size, device or backpressure limits within the window.",
+  },
+  alertAnomalyBlockThreshold: {
+    type: "integer",
+    default: ALERT_DEFAULTS.anomalyBlocks,
+    description: "GatewayAnomalyBlocks: offenders blocked by anomaly detection within the window.",
+  },
+  alertConnectionCapThreshold: {
+    type: "integer",
+    default: ALERT_DEFAULTS.connectionCapHits,
+    description: "GatewayConnectionCapHits: connections refused by the per-IP/per-user caps or blocks within the window.",
+  },
+  alertTurnAllocationThreshold: {
+    type: "integer",
+    default: ALERT_DEFAULTS.turnAllocations,
+    description: "TurnAllocationSpike: current TURN allocations on one coturn.",
+  },
+  alertTurnRelayedBytesPerSecond: {
+    type: "integer",
+    default: ALERT_DEFAULTS.turnRelayedBytesPerSecond,
+    description: "TurnRelayedBandwidthSpike: bytes per second one coturn relays to peers, averaged over the window.",
+  },
+  alertCertificateExpiryDays: {
+    type: "integer",
+    default: ALERT_DEFAULTS.certificateExpiryDays,
+    description: "CertificateExpiresSoon: days before a watched certificate (TURNS, origin) expires.",
+  },
+  alertSlackWebhookUrl: {
+    type: "string",
+    secret: true,
+    description: "Slack incoming-webhook URL Alertmanager posts every alert to (reaches Alertmanager as a 0400 file). Unset: no Slack receiver.",
+  },
+  alertWebhookUrl: {
+    type: "string",
+    secret: true,
+    description: "Generic webhook URL Alertmanager posts every alert to, as Alertmanager's JSON (a 0400 file). Unset: no webhook receiver.",
+  },
+  alertEmailTo: {
+    type: "string",
+    description: "Address every alert is mailed to; with alertEmailFrom and alertEmailSmarthost. Unset: no email receiver.",
+  },
+  alertEmailFrom: {
+    type: "string",
+    description: "Sender address of alert mail.",
+  },
+  alertEmailSmarthost: {
+    type: "string",
+    description: "SMTP server (host:port, STARTTLS required) that relays alert mail.",
+  },
+  alertEmailUsername: {
+    type: "string",
+    description: "SMTP user; needs alertEmailPassword.",
+  },
+  alertEmailPassword: {
+    type: "string",
+    secret: true,
+    description: "SMTP password (reaches Alertmanager as a 0400 file).",
   },
   jwtSecret: {
     type: "string",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AlertThresholds } from "../../components/config/alert-rules";
 import { keyNameProblem } from "./key-names";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, type ConfigKeyName } from "./keys";
 import {
@@ -25,7 +26,39 @@ export const IMAGE_KEYS = {
   elasticsearch: "elasticsearchImage",
   redis: "redisImage",
   edge: "edgeImage",
+  prometheus: "prometheusImage",
+  alertmanager: "alertmanagerImage",
+  grafana: "grafanaImage",
+  blackbox: "blackboxImage",
 } as const satisfies Record<string, ConfigKeyName>;
+
+/** Alert threshold keys; the values feed components/config/alert-rules.ts. */
+export const ALERT_KEYS = {
+  windowSeconds: "alertWindowSeconds",
+  pendingSeconds: "alertPendingSeconds",
+  failedAuth: "alertFailedAuthThreshold",
+  hmacFailures: "alertHmacFailureThreshold",
+  hmacReplays: "alertHmacReplayThreshold",
+  rateLimitHits: "alertRateLimitThreshold",
+  anomalyBlocks: "alertAnomalyBlockThreshold",
+  connectionCapHits: "alertConnectionCapThreshold",
+  turnAllocations: "alertTurnAllocationThreshold",
+  turnRelayedBytesPerSecond: "alertTurnRelayedBytesPerSecond",
+  certificateExpiryDays: "alertCertificateExpiryDays",
+} as const satisfies Record<keyof AlertThresholds, ConfigKeyName>;
+
+/** Where alerts are delivered; secrets stay plain text only until the program wraps them in `pulumi.secret`. */
+export interface AlertReceivers {
+  readonly slackWebhookUrl?: string;
+  readonly webhookUrl?: string;
+  readonly email?: { readonly to: string; readonly from: string; readonly smarthost: string; readonly username?: string; readonly password?: string };
+}
+
+export interface MonitoringConfig {
+  readonly thresholds: AlertThresholds;
+  readonly receivers: AlertReceivers;
+  readonly retentionDays: number;
+}
 export type ImageOverrides = Partial<Record<keyof typeof IMAGE_KEYS, string>>;
 
 
@@ -63,6 +96,8 @@ interface CommonConfig {
   };
   /** Per-service image overrides, each pinned. */
   readonly images: ImageOverrides;
+  /** Prometheus, Alertmanager and Grafana: thresholds, receivers, retention. */
+  readonly monitoring: MonitoringConfig;
 }
 
 /** Everything on the local Docker daemon: no domain, no cloud. */
@@ -95,6 +130,8 @@ const hostname = z.string().refine((name) => isHostname(name), "is not a DNS nam
 
 const stringList = z.array(z.string().min(1, "holds an empty entry"));
 
+const positive = z.number().int("must be an integer").positive("must be positive");
+
 const rawSchema = z.object({
   target: z.string(),
   domain: hostname.optional(),
@@ -126,6 +163,29 @@ const rawSchema = z.object({
   elasticsearchImage: z.string().optional(),
   redisImage: z.string().optional(),
   edgeImage: z.string().optional(),
+  prometheusImage: z.string().optional(),
+  alertmanagerImage: z.string().optional(),
+  grafanaImage: z.string().optional(),
+  blackboxImage: z.string().optional(),
+  prometheusRetentionDays: z.number().int().min(1, "must be 1-365").max(365, "must be 1-365"),
+  alertWindowSeconds: z.number().int().min(10, "must be at least 10 s (two scrapes)").max(86_400, "must be at most 86400 s"),
+  alertPendingSeconds: z.number().int().min(0, "must be 0 or more").max(86_400, "must be at most 86400 s"),
+  alertFailedAuthThreshold: positive,
+  alertHmacFailureThreshold: positive,
+  alertHmacReplayThreshold: positive,
+  alertRateLimitThreshold: positive,
+  alertAnomalyBlockThreshold: positive,
+  alertConnectionCapThreshold: positive,
+  alertTurnAllocationThreshold: positive,
+  alertTurnRelayedBytesPerSecond: positive,
+  alertCertificateExpiryDays: z.number().int().min(1, "must be 1-365").max(365, "must be 1-365"),
+  alertSlackWebhookUrl: z.url({ protocol: /^https$/, error: "is not an https URL" }).optional(),
+  alertWebhookUrl: z.url({ protocol: /^https?$/, error: "is not an http(s) URL" }).optional(),
+  alertEmailTo: z.email("is not an email address").optional(),
+  alertEmailFrom: z.email("is not an email address").optional(),
+  alertEmailSmarthost: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port (e.g. smtp.example.com:587)").optional(),
+  alertEmailUsername: z.string().regex(/^[A-Za-z0-9._:@%+\-/]+$/, "must be one token without spaces").optional(),
+  alertEmailPassword: z.string().min(1).optional(),
 });
 
 export type RawConfig = z.input<typeof rawSchema>;
@@ -215,6 +275,7 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
     jwtSecret: raw.jwtSecret,
     gateway: { fanoutKey: raw.gatewayFanoutKey, anomalyAllowlist: allowlist },
     images,
+    monitoring: monitoringOf(raw, issues),
   };
   if (raw.target !== "aws") {
     if (issues.length) throw new ConfigError(issues);
@@ -249,6 +310,32 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
       zoneId: cloudflareZoneId,
       plan: raw.cloudflarePlan as CloudflarePlan,
       managedRulesets: raw.cloudflareManagedRulesets,
+    },
+  };
+}
+
+function monitoringOf(raw: z.output<typeof rawSchema>, issues: string[]): MonitoringConfig {
+  const thresholds = Object.fromEntries(Object.entries(ALERT_KEYS).map(([field, name]) => [field, raw[name]])) as unknown as AlertThresholds;
+  const mail = { to: raw.alertEmailTo, from: raw.alertEmailFrom, smarthost: raw.alertEmailSmarthost };
+  const given = (Object.entries(mail) as Array<[string, string | undefined]>).filter(([, v]) => v !== undefined).map(([k]) => k);
+  if (given.length > 0 && given.length < 3) {
+    const missing = Object.keys(mail).filter((k) => !given.includes(k)).map((k) => key(`alertEmail${k[0]!.toUpperCase()}${k.slice(1)}` as ConfigKeyName));
+    issues.push(`${key("alertEmailTo")}: an email receiver needs ${missing.join(" and ")} too`);
+  }
+  if ((raw.alertEmailUsername === undefined) !== (raw.alertEmailPassword === undefined)) {
+    issues.push(`${key("alertEmailUsername")}: set it together with ${key("alertEmailPassword")} (--secret), or neither`);
+  }
+  const email =
+    mail.to && mail.from && mail.smarthost
+      ? { to: mail.to, from: mail.from, smarthost: mail.smarthost, ...(raw.alertEmailUsername && raw.alertEmailPassword ? { username: raw.alertEmailUsername, password: raw.alertEmailPassword } : {}) }
+      : undefined;
+  return {
+    thresholds,
+    retentionDays: raw.prometheusRetentionDays,
+    receivers: {
+      ...(raw.alertSlackWebhookUrl ? { slackWebhookUrl: raw.alertSlackWebhookUrl } : {}),
+      ...(raw.alertWebhookUrl ? { webhookUrl: raw.alertWebhookUrl } : {}),
+      ...(email ? { email } : {}),
     },
   };
 }

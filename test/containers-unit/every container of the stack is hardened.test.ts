@@ -8,7 +8,9 @@ import { capture, containersOf, maskedInputs, reveal, seedFor, serviceContainers
 import { buildStack } from "./support/stacks";
 import { thrown } from "./support/thrown";
 
-const SERVICES = ["livekit", "coturn", "gateway", "elasticsearch", "redis", "edge"] as const;
+const SERVICES = ["livekit", "coturn", "gateway", "elasticsearch", "redis", "edge", "prometheus", "alertmanager", "grafana", "blackbox"] as const;
+/** The one service without a secret: the blackbox exporter holds only public certificates. */
+const WITHOUT_SECRETS = new Set(["blackbox"]);
 
 function serviceOf(c: ContainerInputs): string {
   return (c.labels as { label: string; value: string }[]).find((l) => l.label === "rampart.service")!.value;
@@ -97,7 +99,8 @@ for (const target of ["local", "aws"] as const) {
         // The files travel in the service's seed (a read-only root cannot receive uploads).
         const wire = maskedInputs(seedFor(resources, r)).uploads as Record<string, unknown>[];
         const secrets = wire.filter((u) => String(u.file).startsWith("/run/secrets/") || String(u.file).endsWith(".key"));
-        expect(secrets.length, `${c.name} has secret files`).toBeGreaterThan(0);
+        if (WITHOUT_SECRETS.has(serviceOf(c))) expect(secrets, `${c.name} has no secret`).toEqual([]);
+        else expect(secrets.length, `${c.name} has secret files`).toBeGreaterThan(0);
         for (const s of secrets) {
           expect(s, `${c.name} ${String(s.file)}`).toMatchObject({ content: "[secret]", permissions: "0400", owner: uid });
         }
@@ -150,7 +153,7 @@ for (const target of ["local", "aws"] as const) {
 }
 
 describe("target-specific exposure", () => {
-  it("local: only the edge proxy, LiveKit media and TURN are published, all on 127.0.0.1, without host networking", async () => {
+  it("local: only the edge proxy, LiveKit media, TURN and the admin ports (metrics, Prometheus, Alertmanager, Grafana) are published, all on 127.0.0.1, without host networking", async () => {
     const containers = serviceContainersOf(await capture(() => buildStack("local"))).map((r) => reveal<ContainerInputs>(r.inputs));
     const published = new Set<string>();
     for (const c of containers) {
@@ -160,7 +163,13 @@ describe("target-specific exposure", () => {
         published.add(serviceOf(c));
       }
     }
-    expect([...published].sort()).toEqual(["coturn", "edge", "gateway", "livekit"].sort());
+    expect([...published].sort()).toEqual(["coturn", "edge", "gateway", "livekit", "prometheus", "alertmanager", "grafana"].sort());
+    // The monitoring services publish their admin-class UI port and nothing else.
+    for (const [service, id] of [["prometheus", "prometheus-http"], ["alertmanager", "alertmanager-http"], ["grafana", "grafana-http"]] as const) {
+      const c = containers.find((x) => serviceOf(x) === service)!;
+      expect(catalogued(id).class).toBe("admin");
+      expect(c.ports, service).toEqual([{ internal: catalogued(id).from, external: catalogued(id).from, ip: "127.0.0.1", protocol: "tcp" }]);
+    }
     // The gateway publishes only its admin metrics port (on loopback), never its API.
     const gateway = containers.find((c) => serviceOf(c) === "gateway")!;
     expect(gateway.ports).toEqual([{ internal: catalogued("gateway-metrics").from, external: catalogued("gateway-metrics").from, ip: "127.0.0.1", protocol: "tcp" }]);

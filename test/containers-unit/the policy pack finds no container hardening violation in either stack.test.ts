@@ -16,10 +16,10 @@ describe("policy pack over RampartContainers", () => {
       },
       { stack: "containers-unit" },
     );
-    // Six services per stack, each with its never-started upload seed.
+    // Ten services per stack, each with its never-started upload seed.
     const containers = resources.filter((r) => r.type === "docker:index/container:Container");
-    expect(containers.filter((r) => r.inputs.start !== false)).toHaveLength(12);
-    expect(containers.filter((r) => r.inputs.start === false)).toHaveLength(12);
+    expect(containers.filter((r) => r.inputs.start !== false)).toHaveLength(20);
+    expect(containers.filter((r) => r.inputs.start === false)).toHaveLength(20);
     const violations = evaluatePolicies(resources).violations;
     const hardening = violations.filter((v) => v.policy.startsWith("docker-"));
     expect(hardening.map((v) => `${v.policy}: ${v.message}`)).toEqual([]);

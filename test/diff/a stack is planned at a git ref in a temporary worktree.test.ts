@@ -90,7 +90,14 @@ describe("planAtRef and planWorkingTree on a real git fixture", () => {
       .map(name)
       .sort();
     // The new range gets one ingress rule per admin port, on the security group...
-    expect(added).toEqual(["rampart-coturn-prometheus-v4-2", "rampart-gateway-metrics-v4-2", "rampart-livekit-prometheus-v4-2"]);
+    expect(added).toEqual([
+      "rampart-alertmanager-http-v4-2",
+      "rampart-coturn-prometheus-v4-2",
+      "rampart-gateway-metrics-v4-2",
+      "rampart-grafana-http-v4-2",
+      "rampart-livekit-prometheus-v4-2",
+      "rampart-prometheus-http-v4-2",
+    ]);
     expect(removed).toEqual([]);
     // ...and on the host firewall (DOCKER-USER in the instance's user data); redis gets the capability.
     expect(changed).toEqual(["rampart-redis", "rampart-rtc-instance"]);
@@ -123,7 +130,7 @@ describe("planAtRef and planWorkingTree on a real git fixture", () => {
     expect(sentences("exposure")).toContain(ADDED_CIDR);
     expect(sentences("privilege")).toContain("NET_ADMIN");
     expect(report.verdict.new.map((v) => v.policy)).toEqual(["docker-capabilities-add-allowlisted"]);
-    expect(report.summary).toMatchObject({ create: 3, update: 2, delete: 0 });
+    expect(report.summary).toMatchObject({ create: 6, update: 2, delete: 0 });
   });
 });
 

@@ -61,6 +61,9 @@ export class Coturn extends pulumi.ComponentResource {
         tls: { certPath, keyPath: secretPath(TLS_KEY) },
         userDbPath: `${SCRATCH}/turndb`,
         pidFilePath: `${SCRATCH}/turnserver.pid`,
+        // The exporter listens where TURN does (the private address on AWS, the edge network locally):
+        // admin class, scraped by Prometheus, never on a wildcard address.
+        prometheus: { address: listeningIp },
       }),
     );
     const relay = args.target === "aws" ? "turn-relay-udp" : "turn-relay-udp-local";
@@ -77,7 +80,7 @@ export class Coturn extends pulumi.ComponentResource {
         uid: user.uid,
         gid: user.gid,
         ...(args.hostNetwork
-          ? { hostNetwork: true, exceptions: ["host-network"], hostNetworkPorts: ["turn-udp", "turn-tcp", "turns-tcp", relay] }
+          ? { hostNetwork: true, exceptions: ["host-network"], hostNetworkPorts: ["turn-udp", "turn-tcp", "turns-tcp", relay, "coturn-prometheus"] }
           : { networks: args.networks ?? [], ports }),
         tmpfs: { [SCRATCH]: { sizeMiB: 16 } },
         configFiles: [

@@ -42,6 +42,8 @@ const SECRET_FRAGMENT = "livekit-secrets.yaml";
 export class Livekit extends pulumi.ComponentResource {
   public readonly apiKey: pulumi.Output<string>;
   public readonly apiSecret: pulumi.Output<string>;
+  /** Password of the `prometheus` user of LiveKit's metrics endpoint (secret), for the scraper. */
+  public readonly prometheusPassword: pulumi.Output<string>;
   /** Host or container name plus port where the API/signalling listens, for the edge proxy. */
   public readonly apiPort: number;
 
@@ -59,6 +61,7 @@ export class Livekit extends pulumi.ComponentResource {
     this.apiKey = pulumi.interpolate`API${keyId.result}`;
     this.apiSecret = secretOrGenerated(args.apiSecret, `${name}-api-secret`, this);
     const prometheusPassword = generatedSecret(`${name}-prometheus-password`, this);
+    this.prometheusPassword = prometheusPassword;
 
     const yamlPath = `${configDir("livekit")}/livekit.yaml`;
     const yaml = pulumi.all([args.privateAddress, args.nodeIp]).apply(([privateAddress, nodeIp]) =>

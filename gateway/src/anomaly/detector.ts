@@ -12,6 +12,7 @@
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { AnomalyConfig, AnomalyRule } from "../config.js";
 import type { GatewayLog } from "../log.js";
+import type { GatewayMetrics } from "../metrics.js";
 import { isLimitResult, type LimiterFactory } from "../limits/limiters.js";
 
 export type AnomalyPattern = "rapid_reconnect" | "failed_auth" | "room_hopping" | "bulk_messages";
@@ -35,7 +36,12 @@ function familyOf(ip: string): "ipv4" | "ipv6" {
   return ip.includes(":") ? "ipv6" : "ipv4";
 }
 
-export function createAnomalyDetector(config: AnomalyConfig, limiters: LimiterFactory, log: GatewayLog): AnomalyDetector {
+export function createAnomalyDetector(
+  config: AnomalyConfig,
+  limiters: LimiterFactory,
+  log: GatewayLog,
+  metrics?: Pick<GatewayMetrics, "anomalyBlocks">,
+): AnomalyDetector {
   // The (pattern, subject) pairs that exist: anything else is a programming error.
   const rules: Partial<Record<RuleKey, AnomalyRule>> = {
     "rapid_reconnect:ip": config.rapidReconnect,
@@ -76,6 +82,7 @@ export function createAnomalyDetector(config: AnomalyConfig, limiters: LimiterFa
         if (!isLimitResult(rejection)) return false; // store failure: insurance already answered or nothing to do
       }
       await blocks.block(key, config.blockSeconds).catch(() => undefined);
+      metrics?.anomalyBlocks.inc({ pattern });
       log.security("anomaly", ip, {
         pattern,
         subject: kind,

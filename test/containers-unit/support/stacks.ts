@@ -5,7 +5,8 @@ type ArgsFor<T extends StackTarget> = Extract<RampartContainersArgs, { target: T
 
 /** Example inputs for each target, as the stacks' config would give them (TEST-NET / private ranges). */
 export const STACK_ARGS: { [T in StackTarget]: ArgsFor<T> } = {
-  local: { target: "local" },
+  // A Slack receiver, so Alertmanager has its secret file like every other service.
+  local: { target: "local", monitoring: { receivers: { slackWebhookUrl: "https://hooks.slack.com/services/T000/B000/test-only" } } },
   aws: {
     target: "aws",
     domain: "example.com",
@@ -22,6 +23,7 @@ export const STACK_ARGS: { [T in StackTarget]: ArgsFor<T> } = {
       keyPem: "-----BEGIN PRIVATE KEY-----\nTURNKEY\n-----END PRIVATE KEY-----\n",
     },
     images: { gateway: "rampart/gateway:0.1.0" },
+    monitoring: { receivers: { slackWebhookUrl: "https://hooks.slack.com/services/T000/B000/test-only" } },
   },
 };
 

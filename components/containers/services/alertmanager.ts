@@ -1,0 +1,100 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { port } from "@rampart/catalogue";
+import { renderAlertmanagerYml, type Receiver } from "../../config/alertmanager";
+import { HardenedContainer, type NetworkAttachment } from "../hardened-container";
+import { DEFAULT_IMAGES, SERVICE_USERS } from "../images";
+import { configDir, secretPath } from "./common";
+
+/** Where alerts go; every URL and password is a secret and reaches the container as a 0400 file. */
+export interface AlertReceiverArgs {
+  slackWebhookUrl?: pulumi.Input<string>;
+  webhookUrl?: pulumi.Input<string>;
+  email?: { to: string; from: string; smarthost: string; username?: string; password?: pulumi.Input<string> };
+}
+
+export interface AlertmanagerArgs {
+  image?: pulumi.Input<string>;
+  networks: NetworkAttachment[];
+  publishAddress: pulumi.Input<string>;
+  receivers: AlertReceiverArgs;
+  memoryMiB?: number;
+  cpus?: number;
+  containerName?: string;
+}
+
+const SECRET = { slack: "alert-slack-url", webhook: "alert-webhook-url", email: "alert-email-password" } as const;
+const DATA = "/alertmanager";
+
+/**
+ * Alertmanager: routes every alert to each configured receiver (Slack, webhook, email), credentials
+ * from 0400 files; clustering off (no 9094 listener); silences and notification log on a named volume;
+ * UI and API on the admin-class `alertmanager-http` port only.
+ */
+export class Alertmanager extends pulumi.ComponentResource {
+  public readonly port: number;
+
+  constructor(name: string, args: AlertmanagerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("rampart:containers:Alertmanager", name, {}, opts);
+    const user = SERVICE_USERS.alertmanager;
+    const containerName = args.containerName ?? name;
+    const listen = port("alertmanager-http").from;
+    const ymlPath = `${configDir("alertmanager")}/alertmanager.yml`;
+    const r = args.receivers;
+    if (r.email && (r.email.username === undefined) !== (r.email.password === undefined)) {
+      throw new pulumi.ResourceError("alertmanager: the email username and password go together", this);
+    }
+
+    const receivers: Receiver[] = [
+      ...(r.slackWebhookUrl !== undefined ? [{ kind: "slack" as const, name: "slack", apiUrlFile: secretPath(SECRET.slack) }] : []),
+      ...(r.webhookUrl !== undefined ? [{ kind: "webhook" as const, name: "webhook", urlFile: secretPath(SECRET.webhook) }] : []),
+      ...(r.email
+        ? [
+            {
+              kind: "email" as const,
+              name: "email",
+              to: r.email.to,
+              from: r.email.from,
+              smarthost: r.email.smarthost,
+              ...(r.email.username !== undefined ? { authUsername: r.email.username, authPasswordFile: secretPath(SECRET.email) } : {}),
+            },
+          ]
+        : []),
+    ];
+    const secretFiles = [
+      ...(r.slackWebhookUrl !== undefined ? [{ name: SECRET.slack, content: r.slackWebhookUrl }] : []),
+      ...(r.webhookUrl !== undefined ? [{ name: SECRET.webhook, content: r.webhookUrl }] : []),
+      ...(r.email?.password !== undefined ? [{ name: SECRET.email, content: r.email.password }] : []),
+    ];
+
+    const data = new docker.Volume(`${name}-data`, { name: `${containerName}-data`, labels: [{ label: "rampart.service", value: "alertmanager" }] }, { parent: this });
+
+    new HardenedContainer(
+      name,
+      {
+        service: "alertmanager",
+        containerName,
+        image: args.image ?? DEFAULT_IMAGES.alertmanager,
+        uid: user.uid,
+        gid: user.gid,
+        networks: args.networks,
+        ports: [{ portId: "alertmanager-http", hostIp: args.publishAddress }],
+        tmpfs: { "/tmp": { sizeMiB: 16 } },
+        volumes: [{ name: data.name, target: DATA, copyImageContent: true }],
+        configFiles: [{ path: ymlPath, content: renderAlertmanagerYml({ receivers }) }],
+        secretFiles,
+        command: [`--config.file=${ymlPath}`, `--storage.path=${DATA}`, `--web.listen-address=0.0.0.0:${listen}`, "--cluster.listen-address="],
+        memoryMiB: args.memoryMiB ?? 256,
+        cpus: args.cpus ?? 0.5,
+        healthcheck: {
+          test: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${listen}/-/healthy`],
+          interval: "30s",
+          startPeriod: "15s",
+        },
+      },
+      { parent: this },
+    );
+    this.port = listen;
+    this.registerOutputs({});
+  }
+}

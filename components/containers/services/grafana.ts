@@ -1,0 +1,87 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { port } from "@rampart/catalogue";
+import {
+  renderGrafanaDashboardProvider,
+  renderGrafanaDatasource,
+  renderGrafanaIni,
+  renderSecurityDashboard,
+} from "../../config/grafana";
+import { HardenedContainer, type NetworkAttachment } from "../hardened-container";
+import { DEFAULT_IMAGES, SERVICE_USERS } from "../images";
+import { generatedSecret, secretPath } from "./common";
+
+export interface GrafanaArgs {
+  image?: pulumi.Input<string>;
+  networks: NetworkAttachment[];
+  publishAddress: pulumi.Input<string>;
+  /** URL of Prometheus on the monitoring network. */
+  prometheusUrl: pulumi.Input<string>;
+  memoryMiB?: number;
+  cpus?: number;
+  containerName?: string;
+}
+
+const DATA = "/var/lib/grafana";
+// Flat, non-nested directories: each receives its files through its own read-only volume.
+const CONFIG = "/etc/grafana-rampart/grafana.ini";
+const PROVISIONING = "/etc/grafana/provisioning";
+const DASHBOARDS = "/etc/grafana-dashboards";
+const ADMIN_PASSWORD = "grafana-admin-password";
+
+/**
+ * Grafana with the security dashboard provisioned (read-only, not editable in the UI), Prometheus as
+ * its only data source, logins only (no anonymous access, no sign-up), the admin password generated
+ * and read from a 0400 file, nothing phoning home; UI on the admin-class `grafana-http` port only.
+ */
+export class Grafana extends pulumi.ComponentResource {
+  /** The `admin` user's password (secret): the stack exports it for the operator. */
+  public readonly adminPassword: pulumi.Output<string>;
+
+  constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("rampart:containers:Grafana", name, {}, opts);
+    const user = SERVICE_USERS.grafana;
+    const containerName = args.containerName ?? name;
+    const listen = port("grafana-http").from;
+    this.adminPassword = generatedSecret(`${name}-admin-password`, this);
+    const provisioning = pulumi.output(args.prometheusUrl).apply((prometheusUrl) => ({ prometheusUrl, dashboardsDir: DASHBOARDS }));
+
+    const data = new docker.Volume(`${name}-data`, { name: `${containerName}-data`, labels: [{ label: "rampart.service", value: "grafana" }] }, { parent: this });
+
+    new HardenedContainer(
+      name,
+      {
+        service: "grafana",
+        containerName,
+        image: args.image ?? DEFAULT_IMAGES.grafana,
+        uid: user.uid,
+        gid: user.gid,
+        networks: args.networks,
+        ports: [{ portId: "grafana-http", hostIp: args.publishAddress }],
+        tmpfs: { "/tmp": { sizeMiB: 32 } },
+        volumes: [{ name: data.name, target: DATA, copyImageContent: true }],
+        configFiles: [
+          {
+            path: CONFIG,
+            content: renderGrafanaIni({ httpPort: listen, adminUser: "admin", adminPasswordFile: secretPath(ADMIN_PASSWORD), provisioningDir: PROVISIONING, dataDir: DATA }),
+          },
+          { path: `${PROVISIONING}/datasources/rampart.yaml`, content: provisioning.apply(renderGrafanaDatasource) },
+          { path: `${PROVISIONING}/dashboards/rampart.yaml`, content: provisioning.apply(renderGrafanaDashboardProvider) },
+          { path: `${DASHBOARDS}/rampart-security.json`, content: renderSecurityDashboard() },
+        ],
+        secretFiles: [{ name: ADMIN_PASSWORD, content: this.adminPassword }],
+        // The image's start script reads its paths from these (they hold no secret).
+        env: { GF_PATHS_CONFIG: CONFIG, GF_PATHS_DATA: DATA, GF_PATHS_PROVISIONING: PROVISIONING },
+        memoryMiB: args.memoryMiB ?? 512,
+        cpus: args.cpus ?? 1,
+        healthcheck: {
+          test: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${listen}/api/health`],
+          interval: "30s",
+          startPeriod: "30s",
+        },
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ adminPassword: this.adminPassword });
+  }
+}
