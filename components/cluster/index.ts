@@ -1,0 +1,5 @@
+export * from "./cluster";
+export * from "./iam";
+export * from "./kubeconfig";
+export * from "./node-group";
+export * from "./security-groups";
