@@ -141,9 +141,16 @@ export function covers(entry: Pick<PortEntry, "from" | "to">, n: number): boolea
   return n >= entry.from && n <= entry.to;
 }
 
-/** Ports that must never be reachable from the whole internet: every admin and vpc entry. */
+/**
+ * Ports that must never be reachable from the whole internet: every admin and vpc entry, except a number a
+ * public or cloudflare entry also serves (OpenSearch Service's endpoint is 443 like the edge): rules that
+ * judge by port number cannot tell those apart, and the managed service is guarded by its own rules.
+ */
 export function restrictedPorts(): PortEntry[] {
-  return PORTS.filter((p) => p.class === "admin" || p.class === "vpc");
+  const open = PORTS.filter((p) => p.class === "public" || p.class === "cloudflare");
+  return PORTS.filter(
+    (p) => (p.class === "admin" || p.class === "vpc") && !open.some((o) => o.protocol === p.protocol && o.from <= p.to && p.from <= o.to),
+  );
 }
 
 export function rangeLabel(p: Pick<PortEntry, "from" | "to" | "protocol">): string {
