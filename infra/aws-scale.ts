@@ -141,6 +141,7 @@ export function deployAwsScale(config: AwsScaleConfig): Record<string, pulumi.In
     ...(config.jwtSecret ? { jwtSecret: pulumi.secret(config.jwtSecret) } : {}),
     gateway: scale.gateway,
     edgeReplicas: scale.edgeReplicas,
+    livekit: { cpus: scale.media.livekitCpus, memoryMiB: scale.media.livekitMemoryMiB },
     publicSubnetCidrs: net.publicSubnetCidrs,
     privateSubnetCidrs: net.privateSubnetCidrs,
     adminCidrs: config.admin.cidrs,

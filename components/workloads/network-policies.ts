@@ -28,6 +28,8 @@ export interface FlowInput {
   readonly prometheus: { readonly namespace: string; readonly podLabels: Readonly<Record<string, string>> };
   /** The pod port behind a catalogue port, where they differ (the edge listens on 8443 behind 443). */
   readonly podPortOf?: Readonly<Record<string, number>>;
+  /** The catalogue's entries (default: the aws layout on Kubernetes). */
+  readonly ports?: readonly PortEntry[];
 }
 
 export const SERVICE_LABEL = "rampart.io/service";
@@ -67,7 +69,7 @@ const namespacesOf = (i: FlowInput) =>
 
 /** Every NetworkPolicy of the stack. */
 export function networkPolicies(input: FlowInput): PolicySpec[] {
-  const ports = portsFor("aws", { platform: "kubernetes" }).filter((p) => input.placement[p.service] !== undefined);
+  const ports = (input.ports ?? portsFor("aws", { platform: "kubernetes" })).filter((p) => input.placement[p.service] !== undefined);
   const policies: PolicySpec[] = [];
   for (const namespace of namespacesOf(input)) {
     policies.push({ name: "default-deny", namespace, podSelector: {}, policyTypes: ["Ingress", "Egress"], source: "default-deny" });

@@ -40,6 +40,8 @@ export interface WorkloadsArgs {
   jwtSecret?: pulumi.Input<string>;
   gateway: { minReplicas: number; maxReplicas: number };
   edgeReplicas: number;
+  /** The LiveKit pod's share of each media node (request = limit). */
+  livekit: { cpus: number; memoryMiB: number };
   /** Subnets of the media nodes (their pods' addresses on the host network). */
   publicSubnetCidrs: readonly string[];
   /** Subnets of the app nodes, ElastiCache and OpenSearch. */
@@ -147,8 +149,8 @@ export class RampartWorkloads extends pulumi.ComponentResource {
       fieldEnv: { NODE_IP: "status.hostIP" },
       files: { configMap: { name: "livekit", dir: lkDir, files: ["livekit.yaml"] }, secret: { name: "livekit", files: ["livekit-keys.yaml", "livekit-secrets.yaml"] } },
       scratch: { "/tmp": 16 },
-      memoryMiB: 4096,
-      cpus: 3,
+      memoryMiB: args.livekit.memoryMiB,
+      cpus: args.livekit.cpus,
       probe: { kind: "http", path: "/", port: port("livekit-api").from },
       hostNetwork: true,
       exceptions: ["host-network"],

@@ -145,6 +145,16 @@ export const CONFIG_KEYS = {
     default: "c6in.xlarge",
     description: "aws-scale: EC2 instance type of the media nodes (network-optimised: media is bandwidth-bound).",
   },
+  livekitCpus: {
+    type: "integer",
+    default: 3,
+    description: "aws-scale: CPU cores (request = limit) of the LiveKit pod on each media node; leave about one core of the node for coturn and the node's agents.",
+  },
+  livekitMemoryMiB: {
+    type: "integer",
+    default: 4096,
+    description: "aws-scale: memory (request = limit) of the LiveKit pod on each media node, in MiB.",
+  },
   appNodeCount: {
     type: "integer",
     default: 2,

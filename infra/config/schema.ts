@@ -77,7 +77,7 @@ export interface ScaleSettings {
   readonly clusterVersion: string;
   /** The EKS API endpoint is public too, restricted to the admin CIDRs. */
   readonly clusterPublicEndpoint: boolean;
-  readonly media: { readonly nodes: number; readonly instanceType: string };
+  readonly media: { readonly nodes: number; readonly instanceType: string; readonly livekitCpus: number; readonly livekitMemoryMiB: number };
   readonly app: { readonly nodes: number; readonly instanceType: string };
   readonly nodeVolumeGiB: number;
   readonly gateway: { readonly minReplicas: number; readonly maxReplicas: number };
@@ -146,6 +146,8 @@ const rawSchema = z.object({
   clusterPublicEndpoint: z.boolean(),
   mediaNodeCount: z.number().int().min(2, "must be at least 2 (one media node per availability zone)").max(1000),
   mediaInstanceType: ec2Type,
+  livekitCpus: z.number().int().min(1).max(190),
+  livekitMemoryMiB: z.number().int().min(1024, "must be at least 1024 MiB").max(1_048_576),
   appNodeCount: z.number().int().min(2, "must be at least 2 (one app node per availability zone)").max(1000),
   appInstanceType: ec2Type,
   nodeVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(16384),
@@ -318,7 +320,7 @@ function parseScale(raw: z.output<typeof rawSchema>, common: Common, issues: str
     scale: {
       clusterVersion: raw.clusterVersion,
       clusterPublicEndpoint: raw.clusterPublicEndpoint,
-      media: { nodes: raw.mediaNodeCount, instanceType: raw.mediaInstanceType },
+      media: { nodes: raw.mediaNodeCount, instanceType: raw.mediaInstanceType, livekitCpus: raw.livekitCpus, livekitMemoryMiB: raw.livekitMemoryMiB },
       app: { nodes: raw.appNodeCount, instanceType: raw.appInstanceType },
       nodeVolumeGiB: raw.nodeVolumeGiB,
       gateway: { minReplicas: raw.gatewayReplicas, maxReplicas: raw.gatewayMaxReplicas },

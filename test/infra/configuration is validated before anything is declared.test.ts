@@ -40,7 +40,7 @@ describe("configuration validation", () => {
   });
 
   it("refuses an unknown target, naming the key and the choices", () => {
-    expect(issuesOf({ target: "gcp" })).toEqual(['rampart:target: unknown target "gcp" (expected one of: local, aws)']);
+    expect(issuesOf({ target: "gcp" })).toEqual(['rampart:target: unknown target "gcp" (expected one of: local, aws, aws-scale)']);
   });
 
   it("refuses a malformed CIDR, naming the key and index", () => {

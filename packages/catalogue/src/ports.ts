@@ -102,7 +102,7 @@ export const PORTS: readonly PortEntry[] = [
   { id: "elasticsearch-http", service: "elasticsearch", from: 9200, to: 9200, protocol: "tcp", class: "vpc", platforms: ["docker"], description: "Elasticsearch REST API (TLS)" },
   { id: "elasticsearch-transport", service: "elasticsearch", from: 9300, to: 9300, protocol: "tcp", class: "vpc", platforms: ["docker"], description: "Elasticsearch node-to-node transport (TLS)" },
   { id: "redis", service: "redis", from: 6379, to: 6379, protocol: "tcp", class: "vpc", peers: ["gateway", "livekit"], description: "Redis (ACL users per client)" },
-  { id: "search-https", service: "elasticsearch", from: 443, to: 443, protocol: "tcp", class: "vpc", platforms: ["kubernetes"], description: "Amazon OpenSearch Service domain endpoint (HTTPS, VPC only)" },
+  { id: "search-https", service: "elasticsearch", from: 443, to: 443, protocol: "tcp", class: "vpc", platforms: ["kubernetes"], peers: ["gateway"], description: "Amazon OpenSearch Service domain endpoint (HTTPS, VPC only)" },
   { id: "database", service: "external", from: 3307, to: 3307, protocol: "tcp", class: "vpc", description: "Database of neighbouring bot servers (3307)" },
 ];
 
