@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { renderNodeUserData } from "./node-config";
 import type { NodeRole } from "./security-groups";
 
 export interface NodeGroupSettings {
@@ -62,6 +63,7 @@ export class NodeGroup extends pulumi.ComponentResource {
         ? { networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "true", securityGroups: args.securityGroupIds, deleteOnTermination: "true" }] }
         : { vpcSecurityGroupIds: args.securityGroupIds }),
       monitoring: { enabled: true },
+      userData: Buffer.from(renderNodeUserData(), "utf8").toString("base64"),
       tagSpecifications: [{ resourceType: "instance", tags: { Name: name, [ROLE_LABEL]: args.role } }],
     }, child);
 

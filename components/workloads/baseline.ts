@@ -33,7 +33,7 @@ export const KUBERNETES_BASELINE: Readonly<Record<BaselineSetting["id"], Kuberne
   "unprivileged-ports": { field: "containers[].ports", rule: "no containerPort below 1024 (the Service maps 443 onto the pod's 8443)" },
   "healthcheck": { field: "containers[].readinessProbe, livenessProbe", rule: "both set" },
   "restart-policy": { field: "spec.restartPolicy", rule: "Always, with the kubelet's back-off (controllers replace failing pods)" },
-  "rotated-logs": { field: "kubelet containerLogMaxSize/containerLogMaxFiles", rule: "the kubelet rotates container logs" },
+  "rotated-logs": { field: "node kubelet containerLogMaxSize/containerLogMaxFiles (launch template NodeConfig)", rule: "the kubelet rotates container logs at the sizes HardenedContainer uses" },
   "init": { field: "spec.shareProcessNamespace", rule: "false; the container runtime reaps through its shim, signals reach PID 1" },
   "pinned-image": { field: "containers[].image", rule: "an exact version tag and/or sha256 digest (the same images.ts pins)" },
 };

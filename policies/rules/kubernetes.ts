@@ -151,7 +151,7 @@ export const k8sHostNamespaces: ResourceRule = {
   enforcementLevel: "mandatory",
   remediationSteps: "Remove hostPID, hostIPC and hostPath volumes; run host-networked media only in the exception namespace (policy config hostNetworkNamespaces).",
   anchors: { cis: "EKS Benchmark v1.5.0 4.2.2, 4.2.3, 4.2.4", guide: "docs/container-baseline.md (host-network exception); docs/kubernetes.md" },
-  configSchema: { properties: { hostNetworkNamespaces: { type: "array", items: { type: "string" } } } },
+  configSchema: { properties: { hostNetworkNamespaces: { type: "array", items: { type: "string" }, default: HOST_DEFAULTS.hostNetworkNamespaces } } },
   resourceTypes: WORKLOAD_TYPES,
   validateResource: (args, report) => {
     const pod = podSpecOf(args.type, args.props);
@@ -178,7 +178,7 @@ export const k8sNamespacePodSecurity: ResourceRule = {
   enforcementLevel: "mandatory",
   remediationSteps: `Label the namespace ${PSA}/enforce: restricted (and ${PSA}/audit, ${PSA}/warn); an exception namespace listed in hostNetworkNamespaces keeps audit and warn at restricted.`,
   anchors: { cis: "EKS Benchmark v1.5.0 4.2.1", guide: "https://kubernetes.io/docs/concepts/security/pod-security-admission/" },
-  configSchema: { properties: { hostNetworkNamespaces: { type: "array", items: { type: "string" } } } },
+  configSchema: { properties: { hostNetworkNamespaces: { type: "array", items: { type: "string" }, default: HOST_DEFAULTS.hostNetworkNamespaces } } },
   resourceTypes: [K.namespace],
   validateResource: (args, report) => {
     const meta = isRecord(args.props.metadata) ? args.props.metadata : {};

@@ -16,9 +16,11 @@ beforeAll(async () => {
   plan = await planAwsScale();
 }, 120_000);
 
-const inputs = (type: string) => ofType(plan.resources, type).map((r) => r.inputs as Rec);
+type Planned = { type: string; name: string; inputs: Rec };
+const all = () => plan.resources as unknown as Planned[];
+const inputs = (type: string) => ofType(all(), type).map((r) => r.inputs);
 const podOf = (r: { inputs: Rec }) => r.inputs.spec.template.spec as Rec;
-const workloads = () => [...ofType(plan.resources, "kubernetes:apps/v1:Deployment"), ...ofType(plan.resources, "kubernetes:apps/v1:DaemonSet")];
+const workloads = () => [...ofType(all(), "kubernetes:apps/v1:Deployment"), ...ofType(all(), "kubernetes:apps/v1:DaemonSet")];
 
 describe("aws-scale: the plan of the example stack", () => {
   it("is clean under the policy pack", () => {
@@ -40,7 +42,8 @@ describe("aws-scale: the plan of the example stack", () => {
     for (const g of groups) {
       const tier = g.labels["rampart.io/role"] === "media" ? "public" : "private";
       expect(g.subnetIds).toEqual([0, 1, 2].map((i) => `rampart-${tier}-${i}-id`));
-      expect(g.scalingConfig.desiredSize).toBe(2);
+      expect(g.scalingConfig.desiredSize).toBe(g.labels["rampart.io/role"] === "media" ? 8 : 3);
+      expect(g.scalingConfig.minSize).toBe(g.scalingConfig.desiredSize);
       expect(g.launchTemplate.id).toBeDefined();
       expect(g.remoteAccess).toBeUndefined();
     }
@@ -50,11 +53,16 @@ describe("aws-scale: the plan of the example stack", () => {
       expect(lt.blockDeviceMappings[0].ebs).toMatchObject({ volumeType: "gp3", encrypted: "true" });
       expect(lt.blockDeviceMappings[0].ebs.kmsKeyId).toMatch(/kms/);
       expect(lt.keyName).toBeUndefined();
+      // The baseline's per-node rows: a PIDs limit per pod and rotated logs, with HardenedContainer's values.
+      const userData = Buffer.from(lt.userData, "base64").toString("utf8");
+      expect(userData).toContain("Content-Type: application/node.eks.aws");
+      expect(userData).toContain(`podPidsLimit: ${BASELINE_VALUES.nproc}`);
+      expect(userData).toContain(`containerLogMaxFiles: ${BASELINE_VALUES.logOpts["max-file"]}`);
     }
   });
 
   it("gives the nodes no broad IAM: only joining the cluster and pulling images; the VPC CNI's rights go to its service account", () => {
-    const attachments = ofType(plan.resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
+    const attachments = ofType(all(), "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
     const nodePolicies = attachments.filter((a) => a.name.startsWith("rampart-node-")).map((a) => String(a.inputs.policyArn).split("/").pop());
     expect(nodePolicies.sort()).toEqual([...NODE_POLICIES].sort());
     expect(attachments.some((a) => /Admin|FullAccess|PowerUser/.test(String(a.inputs.policyArn)))).toBe(false);
@@ -101,13 +109,13 @@ describe("aws-scale: the plan of the example stack", () => {
   });
 
   it("keeps every Kubernetes Secret a Pulumi secret: masked in the plan, plain only to the provider", () => {
-    const planned = ofType(plan.resources, "kubernetes:core/v1:Secret");
+    const planned = ofType(all(), "kubernetes:core/v1:Secret");
     expect(planned.map((s) => s.inputs.metadata.name).sort()).toEqual(["coturn", "edge", "gateway", "livekit"]);
     for (const s of planned) expect(s.inputs.stringData).toBe("[secret]");
     const gateway = named(plan.declared, "kubernetes:core/v1:Secret", "rampart-gateway");
     expect(Object.keys(secretValue((gateway.inputs as Rec).stringData) as Rec).sort()).toEqual(["jwt-secret", "livekit-api-secret", "redis-password", "turn-secret"]);
     expect(plan.outputs.kubeconfig).toBe("[secret]");
-    const provider = ofType(plan.resources, "pulumi:providers:kubernetes")[0]!;
+    const provider = ofType(all(), "pulumi:providers:kubernetes")[0]!;
     expect(provider.inputs.kubeconfig).toBe("[secret]");
   });
 
@@ -159,7 +167,7 @@ describe("aws-scale: the plan of the example stack", () => {
   });
 
   it("derives node and load balancer security groups from the catalogue: 443 from Cloudflare only, media public, nothing else open to the world", () => {
-    const rules = ofType(plan.resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((r) => ({ name: r.name, ...(r.inputs as Rec) }));
+    const rules = ofType(all(), "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((r): Rec => ({ ...r.inputs, name: r.name }));
     const lb = rules.filter((r) => r.name.startsWith("rampart-load-balancer-"));
     expect(lb.map((r) => [r.fromPort, r.prefixListId !== undefined])).toEqual([[443, true], [443, true]]);
     const fromLb = rules.find((r) => r.name === "rampart-app-nodes-edge-from-lb")!;
@@ -176,10 +184,10 @@ describe("aws-scale: the plan of the example stack", () => {
     const [rg] = inputs("aws:elasticache/replicationGroup:ReplicationGroup");
     expect(rg).toMatchObject({ engine: "valkey", multiAzEnabled: true, automaticFailoverEnabled: true, transitEncryptionEnabled: true, transitEncryptionMode: "required", atRestEncryptionEnabled: true, numCacheClusters: 2 });
     expect(rg!.securityGroupIds).toEqual(["rampart-vpc-id"]);
-    const users = Object.fromEntries(inputs("aws:elasticache/user:User").map((u) => [u.userName, u]));
-    expect(users.default.accessString).toBe("off -@all");
-    expect(users.gateway.accessString).toBe(elasticacheAccessString(gatewayAclUser("")));
-    expect(users.livekit.accessString).toBe(elasticacheAccessString(livekitAclUser("")));
+    const users: Record<string, Rec> = Object.fromEntries(inputs("aws:elasticache/user:User").map((u) => [u.userName, u]));
+    expect(users.default!.accessString).toBe("off -@all");
+    expect(users.gateway!.accessString).toBe(elasticacheAccessString(gatewayAclUser("")));
+    expect(users.livekit!.accessString).toBe(elasticacheAccessString(livekitAclUser("")));
     for (const u of Object.values(users)) expect(u.authenticationMode.passwords).toEqual(["[secret]"]);
     const gateway = workloads().find((w) => w.inputs.metadata.name === "gateway")!;
     const env = Object.fromEntries((podOf(gateway).containers[0].env as Rec[]).map((e) => [e.name, e.value]));
@@ -210,8 +218,8 @@ describe("aws-scale: the plan of the example stack", () => {
     const pdbs = Object.fromEntries(inputs("kubernetes:policy/v1:PodDisruptionBudget").map((p) => [p.metadata.name, p.spec]));
     expect(pdbs.edge.minAvailable).toBe(1);
     expect(pdbs.gateway.maxUnavailable).toBe(1);
-    for (const d of ofType(plan.resources, "kubernetes:apps/v1:Deployment")) expect((d.inputs as Rec).spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
-    const edge = ofType(plan.resources, "kubernetes:apps/v1:Deployment").find((d) => (d.inputs as Rec).metadata.name === "edge")!;
+    for (const d of ofType(all(), "kubernetes:apps/v1:Deployment")) expect((d.inputs as Rec).spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
+    const edge = ofType(all(), "kubernetes:apps/v1:Deployment").find((d) => (d.inputs as Rec).metadata.name === "edge")!;
     expect((edge.inputs as Rec).spec.replicas).toBe(2);
     const svc = inputs("kubernetes:core/v1:Service").find((s) => s.metadata.name === "edge")!;
     expect(svc.spec).toMatchObject({ type: "LoadBalancer", ports: [{ port: 443, targetPort: 8443 }] });
