@@ -81,7 +81,8 @@ export class Network extends pulumi.ComponentResource {
     }, parent);
     // Private subnets have no route out unless NAT is asked for: VPC-only services placed there are
     // unreachable from the internet by construction (a NAT gateway only carries connections opened from inside).
-    const privateRoutes = new aws.ec2.RouteTable(`${name}-private-rt`, { vpcId: vpc.id, tags: { Name: `${name}-private` } }, parent);
+    const privateRoutes =
+      privateEgress === "none" ? new aws.ec2.RouteTable(`${name}-private-rt`, { vpcId: vpc.id, tags: { Name: `${name}-private` } }, parent) : undefined;
 
     // Kubernetes' load balancer controllers pick subnets by these well-known role tags.
     const lbRole = (kind: "public" | "private") =>
@@ -105,7 +106,7 @@ export class Network extends pulumi.ComponentResource {
     const privateSubnets = args.privateSubnetCidrs.map((c, i) => {
       const s = subnet("private", c, i);
       let table = privateRoutes;
-      if (privateEgress === "nat") {
+      if (!table) {
         // One NAT gateway per zone: losing a zone never cuts the others' way out.
         const at = publicSubnets[i % publicSubnets.length]!;
         const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc", tags: { Name: `${name}-nat-${i}` } }, parent);

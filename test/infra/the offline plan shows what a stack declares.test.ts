@@ -136,7 +136,7 @@ describe("npm run plan", () => {
       expect(r.stdout.split("\n").filter((l) => l.startsWith(" +   ")).length).toBe(plans[stack]!.resources.length);
       expect(r.stdout).toContain(`+ ${plans[stack]!.resources.length} to create`);
     }
-  });
+  }, 180_000);
 
   it.each(["local", "aws-example"])("names %s's resources by the URNs the real engine gives them", (stack) => {
     const urns = new Set(plans[stack]!.resources.map((r) => r.urn));
