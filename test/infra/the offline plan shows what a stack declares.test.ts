@@ -164,7 +164,8 @@ describe("npm run plan", () => {
       ).stdout;
     expect(await atTerminal(base)).toContain("\u001b[32m + ");
     expect(await atTerminal({ ...base, NO_COLOR: "1" })).not.toContain("\u001b[");
-  });
+    // Two full plans in a row: generous on a shared, loaded machine.
+  }, 120_000);
 
   it("adds the stack outputs to --json, secrets masked", () => {
     expect(plans["local"]!.outputs.localClientCertificate).toBe("[secret]");
