@@ -70,7 +70,8 @@ describe("npm run diff on two plans of aws-example", () => {
     expect(run(join(dir, "base.json")).status).toBe(2);
     expect(run(join(dir, "base.json"), join(dir, "missing.json")).status).toBe(2);
     expect(run(join(dir, "base.json"), join(ROOT, "Pulumi.yaml")).status).toBe(2);
-  });
+    // Five CLI runs in a row: generous on a shared, loaded machine.
+  }, 120_000);
 });
 
 describe("npm run diff on a real engine preview", () => {
