@@ -20,7 +20,7 @@ const STACK_KEY = {
  * configuration the plan cannot hold is a configuration error naming the key, the plan and the limit.
  * The rules returned are the ones CloudflareEdge declares.
  */
-export function checkEdgePlan(config: AwsConfig): EdgeRules {
+export function checkEdgePlan(config: Pick<AwsConfig, "cloudflare" | "domain" | "allowedOrigins">): EdgeRules {
   const cf = config.cloudflare;
   const planned = planEdgeRules({
     plan: cf.plan,

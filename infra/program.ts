@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { deployAws } from "./aws";
+import { deployAwsScale } from "./aws-scale";
 import { deployLocal } from "./local";
 
 /**
@@ -12,6 +13,8 @@ export async function rampart(): Promise<Record<string, pulumi.Input<unknown>>> 
   switch (config.target) {
     case "aws":
       return deployAws(config);
+    case "aws-scale":
+      return deployAwsScale(config);
     case "local":
       return deployLocal(config);
   }

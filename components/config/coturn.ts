@@ -33,6 +33,12 @@ export interface TurnserverConfInput {
   realm: string;
   /** Addresses coturn listens on. With host networking, the host's private address(es); never empty, so coturn does not grab every interface (docker0 included). */
   listeningIps: readonly string[];
+  /**
+   * `at-start`: the node's addresses are not known when the file is rendered (a Kubernetes DaemonSet runs one
+   * coturn per node); `listeningIps` is then empty and `turnserverNodeStartCommand` appends the node's
+   * listening, relay and external addresses when the container starts.
+   */
+  nodeAddresses?: "rendered" | "at-start";
   /** Addresses relay sockets are opened on. Defaults to the listening addresses. */
   relayIps?: readonly string[];
   /** Public address announced for relays when the host sits behind 1:1 NAT (AWS): `public` or `public/private`. */
@@ -68,7 +74,8 @@ const schema = z
   .object({
     target: z.enum(["aws", "local"]),
     realm: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, "must be a DNS-style name (letters, digits, '.', '-')"),
-    listeningIps: z.array(ipAddress).min(1, "must name at least one address (never listen on every interface)"),
+    listeningIps: z.array(ipAddress),
+    nodeAddresses: z.enum(["rendered", "at-start"]).default("rendered"),
     relayIps: z.array(ipAddress).min(1).optional(),
     externalIp: z.object({ public: ipAddress, private: ipAddress.optional() }).strict().optional(),
     tls: z.object({ certPath: absolutePath, keyPath: absolutePath }).strict(),
@@ -103,6 +110,12 @@ function relayRangeId(target: Target): string {
 
 export function renderTurnserverConf(input: TurnserverConfInput): string {
   const i = parseInput("renderTurnserverConf", schema, input);
+  if (i.nodeAddresses === "rendered" && i.listeningIps.length === 0) {
+    throw new Error("renderTurnserverConf: listeningIps: must name at least one address (never listen on every interface)");
+  }
+  if (i.nodeAddresses === "at-start" && (i.listeningIps.length > 0 || i.relayIps || i.externalIp)) {
+    throw new Error("renderTurnserverConf: with nodeAddresses \"at-start\" the start command supplies listening, relay and external addresses; leave listeningIps, relayIps and externalIp out");
+  }
   const relay = port(relayRangeId(i.target));
   const lines: string[] = [
     "# Rendered by components/config/coturn.ts. The REST API secret is NOT in this file: the container",
@@ -197,6 +210,34 @@ export interface TurnserverStartPaths {
  * Container command that merges config and secret into a private tmpfs file and execs coturn on it.
  * `exec` keeps coturn as the process that receives signals (behind `init: true`).
  */
+/**
+ * The start command of a coturn whose node addresses are found at start (nodeAddresses "at-start"): the
+ * node's private address from `NODE_IP` (the Kubernetes downward API's status.hostIP) and its public
+ * address from the instance metadata service (IMDSv2; reachable from the host network with a hop limit of 1),
+ * appended to the rendered file with the secret fragment into a private file. It refuses to start without both.
+ */
+export function turnserverNodeStartCommand(paths: TurnserverStartPaths): string[] {
+  const p = parseInput(
+    "turnserverNodeStartCommand",
+    z.object({ configPath: absolutePath, secretPath: absolutePath, mergedPath: absolutePath }).strict(),
+    paths,
+  );
+  const imds = "http://169.254.169.254/latest";
+  return [
+    "/bin/sh",
+    "-c",
+    [
+      "set -eu",
+      `TOKEN="$(wget -q -O - --header 'X-aws-ec2-metadata-token-ttl-seconds: 60' --method PUT ${imds}/api/token)"`,
+      `PUBLIC_IP="$(wget -q -O - --header "X-aws-ec2-metadata-token: $TOKEN" ${imds}/meta-data/public-ipv4)"`,
+      `[ -n "\${NODE_IP:-}" ] && [ -n "$PUBLIC_IP" ] || { echo "coturn: node addresses unknown (NODE_IP, public-ipv4)" >&2; exit 1; }`,
+      "umask 077",
+      `{ cat '${p.configPath}'; printf 'listening-ip=%s\nrelay-ip=%s\nexternal-ip=%s/%s\n' "$NODE_IP" "$NODE_IP" "$PUBLIC_IP" "$NODE_IP"; cat '${p.secretPath}'; } > '${p.mergedPath}'`,
+      `exec turnserver -c '${p.mergedPath}'`,
+    ].join("\n"),
+  ];
+}
+
 export function turnserverStartCommand(paths: TurnserverStartPaths): string[] {
   const p = parseInput(
     "turnserverStartCommand",

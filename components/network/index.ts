@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { portsFor, type ExposureClass } from "@rampart/catalogue";
+import { portsFor, type ExposureClass, type Platform } from "@rampart/catalogue";
 import { ingressRules } from "./rules";
 
 export * from "./rules";
@@ -21,6 +21,14 @@ export interface NetworkArgs {
   cloudflareIpv6: pulumi.Input<string[]>;
   /** CloudWatch retention of the VPC flow logs (default 90 days). */
   flowLogRetentionDays?: pulumi.Input<number>;
+  /** Which platform's ports the class groups open (default docker: the single-host targets). */
+  platform?: Platform;
+  /**
+   * Outbound route for the private subnets: none (the default: VPC-only services need none) or a NAT
+   * gateway per availability zone, for Kubernetes nodes in private subnets that pull images and reach
+   * AWS APIs. Inbound stays impossible either way.
+   */
+  privateEgress?: "none" | "nat";
 }
 
 /**
@@ -33,6 +41,8 @@ export class Network extends pulumi.ComponentResource {
   readonly privateSubnetIds: pulumi.Output<string>[];
   /** Security group id per exposure class, plus `egress` for the hosts' outbound traffic. */
   readonly securityGroupIds: Record<ExposureClass | "egress", pulumi.Output<string>>;
+  /** Managed prefix lists of Cloudflare's ranges, for groups that admit the cloudflare class. */
+  readonly cloudflarePrefixListIds: { readonly ipv4: pulumi.Output<string>; readonly ipv6: pulumi.Output<string> };
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     // Refused before anything is registered: a half-declared network is never left behind.
@@ -43,6 +53,8 @@ export class Network extends pulumi.ComponentResource {
     const parent = { parent: this };
     const adminSsh = args.adminSsh ?? false;
     const retention = args.flowLogRetentionDays ?? 90;
+    const platform = args.platform ?? "docker";
+    const privateEgress = args.privateEgress ?? "none";
 
     const vpc = new aws.ec2.Vpc(`${name}-vpc`, {
       cidrBlock: args.cidrBlock,
@@ -67,9 +79,14 @@ export class Network extends pulumi.ComponentResource {
       routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }],
       tags: { Name: `${name}-public` },
     }, parent);
-    // Private subnets have no route out: VPC-only services placed there are unreachable from the internet by construction.
-    const privateRoutes = new aws.ec2.RouteTable(`${name}-private-rt`, { vpcId: vpc.id, tags: { Name: `${name}-private` } }, parent);
+    // Private subnets have no route out unless NAT is asked for: VPC-only services placed there are
+    // unreachable from the internet by construction (a NAT gateway only carries connections opened from inside).
+    const privateRoutes =
+      privateEgress === "none" ? new aws.ec2.RouteTable(`${name}-private-rt`, { vpcId: vpc.id, tags: { Name: `${name}-private` } }, parent) : undefined;
 
+    // Kubernetes' load balancer controllers pick subnets by these well-known role tags.
+    const lbRole = (kind: "public" | "private") =>
+      platform === "kubernetes" ? { [kind === "public" ? "kubernetes.io/role/elb" : "kubernetes.io/role/internal-elb"]: "1" } : {};
     const subnet = (kind: "public" | "private", cidr: string, i: number) => {
       const s = new aws.ec2.Subnet(`${name}-${kind}-${i}`, {
         vpcId: vpc.id,
@@ -77,16 +94,34 @@ export class Network extends pulumi.ComponentResource {
         availabilityZone: zoneAt(i),
         // Hosts get Elastic IPs explicitly; nothing gets a public address by accident.
         mapPublicIpOnLaunch: false,
-        tags: { Name: `${name}-${kind}-${i}`, "rampart:tier": kind },
+        tags: { Name: `${name}-${kind}-${i}`, "rampart:tier": kind, ...lbRole(kind) },
       }, parent);
-      new aws.ec2.RouteTableAssociation(`${name}-${kind}-${i}-rta`, {
-        subnetId: s.id,
-        routeTableId: (kind === "public" ? publicRoutes : privateRoutes).id,
-      }, parent);
-      return s.id;
+      return s;
     };
-    this.publicSubnetIds = args.publicSubnetCidrs.map((c, i) => subnet("public", c, i));
-    this.privateSubnetIds = args.privateSubnetCidrs.map((c, i) => subnet("private", c, i));
+    const publicSubnets = args.publicSubnetCidrs.map((c, i) => {
+      const s = subnet("public", c, i);
+      new aws.ec2.RouteTableAssociation(`${name}-public-${i}-rta`, { subnetId: s.id, routeTableId: publicRoutes.id }, parent);
+      return s;
+    });
+    const privateSubnets = args.privateSubnetCidrs.map((c, i) => {
+      const s = subnet("private", c, i);
+      let table = privateRoutes;
+      if (!table) {
+        // One NAT gateway per zone: losing a zone never cuts the others' way out.
+        const at = publicSubnets[i % publicSubnets.length]!;
+        const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc", tags: { Name: `${name}-nat-${i}` } }, parent);
+        const nat = new aws.ec2.NatGateway(`${name}-nat-${i}`, { subnetId: at.id, allocationId: eip.id, tags: { Name: `${name}-nat-${i}` } }, { parent: this, dependsOn: [igw] });
+        table = new aws.ec2.RouteTable(`${name}-private-${i}-rt`, {
+          vpcId: vpc.id,
+          routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }],
+          tags: { Name: `${name}-private-${i}` },
+        }, parent);
+      }
+      new aws.ec2.RouteTableAssociation(`${name}-private-${i}-rta`, { subnetId: s.id, routeTableId: table.id }, parent);
+      return s;
+    });
+    this.publicSubnetIds = publicSubnets.map((s) => s.id);
+    this.privateSubnetIds = privateSubnets.map((s) => s.id);
 
     this.createFlowLogs(name, vpc, retention);
 
@@ -118,7 +153,7 @@ export class Network extends pulumi.ComponentResource {
       ]),
     ) as Record<ExposureClass, aws.ec2.SecurityGroup>;
 
-    const rules = ingressRules(portsFor("aws", { adminSsh }).filter((p) => p.service !== "external"), {
+    const rules = ingressRules(portsFor("aws", { adminSsh, platform }).filter((p) => p.service !== "external"), {
       vpcCidr: args.cidrBlock,
       adminCidrs: args.adminCidrs,
     });
@@ -159,6 +194,7 @@ export class Network extends pulumi.ComponentResource {
       vpc: groups.vpc.id,
       egress: egress.id,
     };
+    this.cloudflarePrefixListIds = { ipv4: prefixLists["cloudflare-ipv4"].id, ipv6: prefixLists["cloudflare-ipv6"].id };
     this.registerOutputs({
       vpcId: this.vpcId,
       publicSubnetIds: this.publicSubnetIds,

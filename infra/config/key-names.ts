@@ -10,7 +10,7 @@ import { CONFIG_KEYS, CONFIG_NAMESPACE } from "./keys";
  * Namespaces of the providers the program uses, whose own keys (`aws:region`, `cloudflare:apiToken`)
  * the providers validate. A test keeps this list equal to the providers in package.json.
  */
-export const PROVIDER_NAMESPACES: readonly string[] = ["acme", "aws", "cloudflare", "command", "docker", "random", "tls"];
+export const PROVIDER_NAMESPACES: readonly string[] = ["acme", "aws", "cloudflare", "command", "docker", "kubernetes", "random", "tls"];
 
 /** `pulumi:` keys are the engine's own (e.g. `pulumi:tags`). */
 const ENGINE_NAMESPACE = "pulumi";

@@ -19,7 +19,7 @@ export const CONFIG_KEYS = {
   target: {
     type: "string",
     default: "local",
-    description: "Where Rampart deploys: `local` (the local Docker daemon, no cloud account) or `aws` (EC2 hosts behind Cloudflare).",
+    description: "Where Rampart deploys: `local` (the local Docker daemon, no cloud account), `aws` (one EC2 Docker host behind Cloudflare) or `aws-scale` (EKS node groups, ElastiCache and OpenSearch Service behind Cloudflare).",
   },
   domain: {
     type: "string",
@@ -52,12 +52,12 @@ export const CONFIG_KEYS = {
   publicSubnetCidrs: {
     type: "array",
     default: ["10.40.0.0/24", "10.40.1.0/24"],
-    description: "Public subnet CIDRs, one per availability zone (at least two), inside vpcCidr.",
+    description: "Public subnet CIDRs, one per availability zone (at least two), inside vpcCidr. aws-scale: the media nodes' subnets.",
   },
   privateSubnetCidrs: {
     type: "array",
     default: ["10.40.10.0/24", "10.40.11.0/24"],
-    description: "Private subnet CIDRs, one per availability zone (at least two), inside vpcCidr.",
+    description: "Private subnet CIDRs, one per availability zone (at least two; aws-scale: at least three, for OpenSearch's three zones), inside vpcCidr.",
   },
   instanceType: {
     type: "string",
@@ -232,6 +232,96 @@ export const CONFIG_KEYS = {
     type: "string",
     secret: true,
     description: "SMTP password (reaches Alertmanager as a 0400 file).",
+  },
+  clusterVersion: {
+    type: "string",
+    default: "1.34",
+    description: "aws-scale: Kubernetes version of the EKS cluster (major.minor).",
+  },
+  clusterPublicEndpoint: {
+    type: "boolean",
+    default: false,
+    description: "aws-scale: also open the EKS API endpoint publicly, restricted to the admin CIDRs. Off by default: the API is reachable from inside the VPC only.",
+  },
+  mediaNodeCount: {
+    type: "integer",
+    default: 2,
+    description: "aws-scale: nodes of the `media` node group (public subnets; each runs one LiveKit and one coturn on the host network). At least 2.",
+  },
+  mediaInstanceType: {
+    type: "string",
+    default: "c6in.xlarge",
+    description: "aws-scale: EC2 instance type of the media nodes (network-optimised: media is bandwidth-bound).",
+  },
+  livekitCpus: {
+    type: "integer",
+    default: 3,
+    description: "aws-scale: CPU cores (request = limit) of the LiveKit pod on each media node; leave about one core of the node for coturn and the node's agents.",
+  },
+  livekitMemoryMiB: {
+    type: "integer",
+    default: 4096,
+    description: "aws-scale: memory (request = limit) of the LiveKit pod on each media node, in MiB.",
+  },
+  appNodeCount: {
+    type: "integer",
+    default: 2,
+    description: "aws-scale: nodes of the `app` node group (private subnets; gateways and edge proxies). At least 2.",
+  },
+  appInstanceType: {
+    type: "string",
+    default: "m7i.large",
+    description: "aws-scale: EC2 instance type of the app nodes.",
+  },
+  nodeVolumeGiB: {
+    type: "integer",
+    default: 50,
+    description: "aws-scale: size of each node's encrypted gp3 root volume in GiB.",
+  },
+  gatewayReplicas: {
+    type: "integer",
+    default: 2,
+    description: "aws-scale: minimum gateway pods (the HorizontalPodAutoscaler's floor). At least 2.",
+  },
+  gatewayMaxReplicas: {
+    type: "integer",
+    default: 6,
+    description: "aws-scale: maximum gateway pods the HorizontalPodAutoscaler may run; at least gatewayReplicas.",
+  },
+  edgeReplicas: {
+    type: "integer",
+    default: 2,
+    description: "aws-scale: edge proxy pods behind the load balancer (at least 2; a PodDisruptionBudget keeps all but one up).",
+  },
+  cacheNodeType: {
+    type: "string",
+    default: "cache.m7g.large",
+    description: "aws-scale: ElastiCache node type of the Redis-compatible replication group.",
+  },
+  cacheReplicas: {
+    type: "integer",
+    default: 1,
+    description: "aws-scale: read replicas of the ElastiCache primary (1 to 5; at least one, in another AZ, for automatic failover).",
+  },
+  searchInstanceType: {
+    type: "string",
+    default: "r7g.large.search",
+    description: "aws-scale: instance type of the OpenSearch Service data nodes.",
+  },
+  searchInstanceCount: {
+    type: "integer",
+    default: 3,
+    description: "aws-scale: OpenSearch data nodes, a multiple of 3 (spread over three availability zones).",
+  },
+  searchMasterInstanceType: {
+    type: "string",
+    default: "m7g.large.search",
+    description: "aws-scale: instance type of the three dedicated OpenSearch master nodes.",
+  },
+  searchVolumeGiB: {
+    type: "integer",
+    default: 100,
+    description: "aws-scale: gp3 EBS volume per OpenSearch data node in GiB.",
   },
   jwtSecret: {
     type: "string",

@@ -4,7 +4,7 @@ import { keyNameProblem } from "./key-names";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, type ConfigKeyName } from "./keys";
 import {
   CLOUDFLARE_PLANS,
-  DEPLOY_TARGETS,
+  STACK_TARGETS,
   cidrContains,
   cidrsOverlap,
   internetWide,
@@ -113,8 +113,36 @@ export interface AwsConfig extends CommonConfig {
   readonly cloudflare: CloudflareSettings;
 }
 
+/** How many of each role aws-scale runs, and on what (docs/capacity.md sizes them). */
+export interface ScaleSettings {
+  readonly clusterVersion: string;
+  /** The EKS API endpoint is public too, restricted to the admin CIDRs. */
+  readonly clusterPublicEndpoint: boolean;
+  readonly media: { readonly nodes: number; readonly instanceType: string; readonly livekitCpus: number; readonly livekitMemoryMiB: number };
+  readonly app: { readonly nodes: number; readonly instanceType: string };
+  readonly nodeVolumeGiB: number;
+  readonly gateway: { readonly minReplicas: number; readonly maxReplicas: number };
+  readonly edgeReplicas: number;
+  readonly cache: { readonly nodeType: string; readonly replicas: number };
+  readonly search: { readonly instanceType: string; readonly instanceCount: number; readonly masterInstanceType: string; readonly volumeGiB: number };
+}
+
+/** The network and certificate settings aws-scale shares with aws (no Docker host: no SSH key, no docker-ce). */
+export type AwsScaleNetworkSettings = Pick<AwsSettings, "vpcCidr" | "publicSubnetCidrs" | "privateSubnetCidrs" | "flowLogRetentionDays" | "acmeEmail" | "acmeServerUrl">;
+
+/** Kubernetes on EKS with ElastiCache and OpenSearch Service, behind Cloudflare. */
+export interface AwsScaleConfig extends CommonConfig {
+  readonly target: "aws-scale";
+  /** Pinned, prebuilt gateway image: nodes pull it, nothing is built on them. */
+  readonly gatewayImage: string;
+  readonly domain: string;
+  readonly aws: AwsScaleNetworkSettings;
+  readonly cloudflare: CloudflareSettings;
+  readonly scale: ScaleSettings;
+}
+
 /** The one validated configuration object the whole program reads; `target` tells which it is. */
-export type RampartConfig = LocalConfig | AwsConfig;
+export type RampartConfig = LocalConfig | AwsConfig | AwsScaleConfig;
 
 /** Every problem of a configuration, each line naming its key. */
 export class ConfigError extends Error {
@@ -131,6 +159,8 @@ const hostname = z.string().refine((name) => isHostname(name), "is not a DNS nam
 const stringList = z.array(z.string().min(1, "holds an empty entry"));
 
 const positive = z.number().int("must be an integer").positive("must be positive");
+const ec2Type = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "is not an EC2 instance type (e.g. m6i.large)");
+const searchType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+\.search$/, "is not an OpenSearch Service instance type (e.g. r7g.large.search)");
 
 const rawSchema = z.object({
   target: z.string(),
@@ -145,7 +175,7 @@ const rawSchema = z.object({
   vpcCidr: z.string(),
   publicSubnetCidrs: stringList,
   privateSubnetCidrs: stringList,
-  instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "is not an EC2 instance type (e.g. m6i.large)"),
+  instanceType: ec2Type,
   rootVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(16384),
   dockerVersion: z.string().min(1),
   flowLogRetentionDays: z.number().int().refine((d) => [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].includes(d), "is not a CloudWatch Logs retention period (e.g. 30, 90, 365)"),
@@ -154,6 +184,24 @@ const rawSchema = z.object({
   cloudflareManagedRulesets: stringList,
   acmeEmail: z.email("is not an email address").optional(),
   acmeServerUrl: z.url({ protocol: /^https$/, error: "is not an https URL" }),
+  clusterVersion: z.string().regex(/^1\.(2[89]|3[0-9])$/, "is not a supported EKS Kubernetes version (major.minor, 1.28 to 1.39, e.g. 1.34)"),
+  clusterPublicEndpoint: z.boolean(),
+  mediaNodeCount: z.number().int().min(2, "must be at least 2 (one media node per availability zone)").max(1000),
+  mediaInstanceType: ec2Type,
+  livekitCpus: z.number().int().min(1).max(190),
+  livekitMemoryMiB: z.number().int().min(1024, "must be at least 1024 MiB").max(1_048_576),
+  appNodeCount: z.number().int().min(2, "must be at least 2 (one app node per availability zone)").max(1000),
+  appInstanceType: ec2Type,
+  nodeVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(16384),
+  gatewayReplicas: z.number().int().min(2, "must be at least 2 (a gateway survives the loss of a node)").max(1000),
+  gatewayMaxReplicas: z.number().int().min(2).max(1000),
+  edgeReplicas: z.number().int().min(2, "must be at least 2 (the load balancer keeps a target while one is replaced)").max(100),
+  cacheNodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "is not an ElastiCache node type (e.g. cache.m7g.large)"),
+  cacheReplicas: z.number().int().min(1, "must be at least 1 (automatic failover needs a replica in another zone)").max(5, "must be at most 5 (ElastiCache's replicas per shard)"),
+  searchInstanceType: searchType,
+  searchInstanceCount: z.number().int().min(3).max(80).refine((n) => n % 3 === 0, "must be a multiple of 3 (data nodes spread evenly over three availability zones)"),
+  searchMasterInstanceType: searchType,
+  searchVolumeGiB: z.number().int().min(10, "must be at least 10 GiB").max(24576),
   jwtSecret: z.string().optional(),
   gatewayFanoutKey: z.string().optional(),
   gatewayAnomalyAllowlist: stringList,
@@ -220,8 +268,8 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
   }
   const raw = result.data;
 
-  if (!(DEPLOY_TARGETS as readonly string[]).includes(raw.target)) {
-    issues.push(`${key("target")}: unknown target "${raw.target}" (expected one of: ${DEPLOY_TARGETS.join(", ")})`);
+  if (!(STACK_TARGETS as readonly string[]).includes(raw.target)) {
+    issues.push(`${key("target")}: unknown target "${raw.target}" (expected one of: ${STACK_TARGETS.join(", ")})`);
   }
   if (!(CLOUDFLARE_PLANS as readonly string[]).includes(raw.cloudflarePlan)) {
     issues.push(`${key("cloudflarePlan")}: unknown plan "${raw.cloudflarePlan}" (expected one of: ${CLOUDFLARE_PLANS.join(", ")})`);
@@ -277,6 +325,7 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
     images,
     monitoring: monitoringOf(raw, issues),
   };
+  if (raw.target === "aws-scale") return parseScale(raw, common, issues);
   if (raw.target !== "aws") {
     if (issues.length) throw new ConfigError(issues);
     return { target: "local", ...common };
@@ -336,6 +385,61 @@ function monitoringOf(raw: z.output<typeof rawSchema>, issues: string[]): Monito
       ...(raw.alertSlackWebhookUrl ? { slackWebhookUrl: raw.alertSlackWebhookUrl } : {}),
       ...(raw.alertWebhookUrl ? { webhookUrl: raw.alertWebhookUrl } : {}),
       ...(email ? { email } : {}),
+    },
+  };
+}
+
+type Common = Pick<AwsScaleConfig, keyof CommonConfig>;
+
+function parseScale(raw: z.output<typeof rawSchema>, common: Common, issues: string[]): AwsScaleConfig {
+  const target = "the aws-scale target";
+  const { domain, cloudflareZoneId, acmeEmail } = raw;
+  if (!domain) issues.push(`${key("domain")}: required for ${target}`);
+  if (!cloudflareZoneId) issues.push(`${key("cloudflareZoneId")}: required for ${target}`);
+  if (!acmeEmail) issues.push(`${key("acmeEmail")}: required for ${target} (the TURNS certificate's ACME account)`);
+  const gatewayImage = common.images.gateway;
+  if (raw.gatewayImage === undefined) issues.push(`${key("gatewayImage")}: required for ${target} (a pinned, prebuilt image in a registry the nodes pull from; nothing is built on a node)`);
+  if (raw.deployerPublicKey !== undefined) issues.push(`${key("deployerPublicKey")}: not used by ${target} (no Docker host is reached over SSH); remove it`);
+  checkNetwork(raw.vpcCidr, raw.publicSubnetCidrs, raw.privateSubnetCidrs, issues);
+  if (raw.privateSubnetCidrs.length < 3) {
+    issues.push(`${key("privateSubnetCidrs")}: ${target} needs at least three private subnets (OpenSearch spreads its nodes over three availability zones)`);
+  }
+  if (raw.gatewayMaxReplicas < raw.gatewayReplicas) {
+    issues.push(`${key("gatewayMaxReplicas")}: ${raw.gatewayMaxReplicas} is below ${key("gatewayReplicas")} ${raw.gatewayReplicas}; the autoscaler's ceiling must be at least its floor`);
+  }
+  if (raw.clusterPublicEndpoint && raw.adminCidrs.length === 0) {
+    issues.push(`${key("clusterPublicEndpoint")}: the public API endpoint is restricted to ${key("adminCidrs")}, which is empty; set admin CIDRs or leave the endpoint private`);
+  }
+  if (issues.length || !domain || !cloudflareZoneId || !acmeEmail || !gatewayImage) throw new ConfigError(issues);
+  return {
+    target: "aws-scale",
+    gatewayImage,
+    domain: domain.toLowerCase(),
+    ...common,
+    aws: {
+      vpcCidr: raw.vpcCidr,
+      publicSubnetCidrs: raw.publicSubnetCidrs,
+      privateSubnetCidrs: raw.privateSubnetCidrs,
+      flowLogRetentionDays: raw.flowLogRetentionDays,
+      acmeEmail,
+      acmeServerUrl: raw.acmeServerUrl,
+    },
+    cloudflare: { zoneId: cloudflareZoneId, plan: raw.cloudflarePlan as CloudflarePlan, managedRulesets: raw.cloudflareManagedRulesets },
+    scale: {
+      clusterVersion: raw.clusterVersion,
+      clusterPublicEndpoint: raw.clusterPublicEndpoint,
+      media: { nodes: raw.mediaNodeCount, instanceType: raw.mediaInstanceType, livekitCpus: raw.livekitCpus, livekitMemoryMiB: raw.livekitMemoryMiB },
+      app: { nodes: raw.appNodeCount, instanceType: raw.appInstanceType },
+      nodeVolumeGiB: raw.nodeVolumeGiB,
+      gateway: { minReplicas: raw.gatewayReplicas, maxReplicas: raw.gatewayMaxReplicas },
+      edgeReplicas: raw.edgeReplicas,
+      cache: { nodeType: raw.cacheNodeType, replicas: raw.cacheReplicas },
+      search: {
+        instanceType: raw.searchInstanceType,
+        instanceCount: raw.searchInstanceCount,
+        masterInstanceType: raw.searchMasterInstanceType,
+        volumeGiB: raw.searchVolumeGiB,
+      },
     },
   };
 }

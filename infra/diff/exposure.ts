@@ -1,4 +1,4 @@
-import { coveredBy, internetWide, isAllInterfaces, parseRange, parseRanges, PORTS, rangeLabel, type ExposureClass, type Protocol } from "@rampart/catalogue";
+import { coveredBy, internetWide, isAllInterfaces, parseRange, parseRanges, PORTS, rangeLabel, type ExposureClass, type Platform, type Protocol } from "@rampart/catalogue";
 import type { StateResource } from "@rampart/policies/check/evaluate";
 import { isObj } from "./values";
 
@@ -144,7 +144,17 @@ function overlaps(o: Opening, k: Pick<RowKey, "from" | "to" | "protocol">): bool
   return (o.protocol === "all" || k.protocol === "all" || o.protocol === k.protocol) && o.from <= k.to && k.from <= o.to;
 }
 
+const rowsOf = (platform: Platform): RowKey[] =>
+  PORTS.filter((p) => (p.platforms ?? ["docker", "kubernetes"]).includes(platform)).map((p) => ({ port: p.id, label: `${p.id} ${rangeLabel(p)}`, class: p.class, from: p.from, to: p.to, protocol: p.protocol }));
 const CATALOGUED: readonly RowKey[] = PORTS.map((p) => ({ port: p.id, label: `${p.id} ${rangeLabel(p)}`, class: p.class, from: p.from, to: p.to, protocol: p.protocol }));
+
+/**
+ * A stack with Kubernetes or EKS resources runs on the kubernetes platform (aws-scale), any other on docker:
+ * the catalogue's rows are that platform's, so OpenSearch's 443 is not confused with the edge's on one host.
+ */
+function platformOf(resources: readonly StateResource[]): Platform {
+  return resources.some((r) => r.type.startsWith("kubernetes:") || r.type.startsWith("aws:eks/")) ? "kubernetes" : "docker";
+}
 
 /** Openings the catalogue does not cover entirely get their own row. */
 function uncatalogued(os: readonly Opening[]): RowKey[] {
@@ -192,7 +202,8 @@ export function compareExposure(base: readonly StateResource[], head: readonly S
   const ob = openings(base);
   const oh = openings(head);
   const extra = uncatalogued([...ob, ...oh]).sort((x, y) => x.from - y.from || x.port.localeCompare(y.port));
-  return [...CATALOGUED, ...extra].map((k) => {
+  const platform = platformOf([...base, ...head]);
+  return [...rowsOf(platform), ...extra].map((k) => {
     const before = reachOf(ob, k);
     const after = reachOf(oh, k);
     return { port: k.port, label: k.label, class: k.class, before, after, changed: !sameReach(before, after), widened: widened(before, after) };

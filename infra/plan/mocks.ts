@@ -21,6 +21,16 @@ let hostCounter = 0;
 const COMPUTED: Record<string, Computed> = {
   "aws:ec2/instance:Instance": () => ({ privateIp: `10.40.0.${10 + hostCounter++}`, arn: "arn:aws:ec2:eu-west-1:123456789012:instance/mock" }),
   "aws:ec2/eip:Eip": () => ({ publicIp: `203.0.113.${10 + hostCounter}`, allocationId: "eipalloc-mock" }),
+  // EKS answers its endpoint, CA and OIDC issuer; ElastiCache and OpenSearch their endpoints (documentation names).
+  "aws:eks/cluster:Cluster": (name, inputs) => ({
+    endpoint: `https://MOCK${digest(name).slice(0, 16).toUpperCase()}.gr7.eu-west-1.eks.amazonaws.com`,
+    certificateAuthority: { data: Buffer.from(mockPem("CERTIFICATE", `${name}-ca`)).toString("base64") },
+    identities: [{ oidcs: [{ issuer: `https://oidc.eks.eu-west-1.amazonaws.com/id/MOCK${digest(name).slice(0, 16).toUpperCase()}` }] }],
+    vpcConfig: { ...(inputs.vpcConfig as Record<string, unknown> | undefined), clusterSecurityGroupId: "sg-mock-eks-cluster" },
+  }),
+  "aws:elasticache/replicationGroup:ReplicationGroup": (name) => ({ primaryEndpointAddress: `master.${name}.mock.euw1.cache.amazonaws.com`, readerEndpointAddress: `replica.${name}.mock.euw1.cache.amazonaws.com` }),
+  "aws:opensearch/domain:Domain": (name) => ({ endpoint: `vpc-${name}-mock.eu-west-1.es.amazonaws.com` }),
+  "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1 }),
   "random:index/randomPassword:RandomPassword": (name, inputs) => ({
     result: digest(`password:${name}`).repeat(4).slice(0, Number(inputs.length ?? 32)),
     bcryptHash: "$2a$10$mock",

@@ -142,24 +142,35 @@ export const noPublicIp: ResourceRule = {
   kind: "resource",
   name: "ec2-no-automatic-public-ip",
   description:
-    "Instances, launch templates and launch configurations do not ask for a public IP, and subnets do not hand one out on launch (mapPublicIpOnLaunch): a host is reachable from the internet only through an address someone chose (an Elastic IP, a load balancer).",
+    "Instances, launch templates and launch configurations do not ask for a public IP, and subnets do not hand one out on launch (mapPublicIpOnLaunch): a host is reachable from the internet only through an address someone chose (an Elastic IP, a load balancer). Under the rampart profile a launch template of Rampart's media nodes (instances tagged rampart.io/role=media) is exempt: media and TURN are reached at each node's own address by design.",
   severity: "medium",
   enforcementLevel: "advisory",
   remediationSteps: "Set associatePublicIpAddress false (launch templates: networkInterfaces[].associatePublicIpAddress \"false\") and subnet mapPublicIpOnLaunch false; publish the service through a load balancer or an Elastic IP.",
   anchors: { checkov: "CKV_AWS_88; CKV_AWS_130" },
   resourceTypes: [...LAUNCHERS, T.subnet],
-  validateResource: (args, report) => {
+  validateResource: (args, report, ctx) => {
     const p = args.props;
     if (args.type === T.subnet) {
       if (isTrue(p.mapPublicIpOnLaunch)) report("mapPublicIpOnLaunch is true: every instance launched in the subnet gets a public IP");
       return;
     }
+    // Rampart's media nodes (aws-scale) are reached at their own address by design: ICE candidates and
+    // each coturn's relay address are the node's public IP, which no load balancer can stand in for.
+    if (ctx?.profile === "rampart" && launchesMediaNodes(p)) return;
     if (isTrue(p.associatePublicIpAddress)) report("associatePublicIpAddress is true: the instance gets a public IP");
     asRecords(p.networkInterfaces).forEach((n, i) => {
       if (isTrue(n.associatePublicIpAddress)) report(`networkInterfaces[${i}].associatePublicIpAddress is true`);
     });
   },
 };
+
+/** A launch template whose instances carry Rampart's media role tag (components/cluster). */
+function launchesMediaNodes(p: Record<string, unknown>): boolean {
+  return asRecords(p.tagSpecifications).some((spec) => {
+    const tags = spec.tags;
+    return typeof tags === "object" && tags !== null && (tags as Record<string, unknown>)["rampart.io/role"] === "media";
+  });
+}
 
 export const detailedMonitoring: ResourceRule = {
   kind: "resource",

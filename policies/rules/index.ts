@@ -1,6 +1,9 @@
 import { cloudflareResourceRules, cloudflareStackRules } from "./cloudflare";
 import { computeResourceRules, computeStackRules } from "./compute";
 import { containerRules } from "./containers";
+import { datastoreRules } from "./datastores";
+import { eksRules } from "./eks";
+import { kubernetesResourceRules, kubernetesStackRules } from "./kubernetes";
 import { networkResourceRules, networkStackRules } from "./network";
 import type { Rule } from "./rule";
 import { serviceRules } from "./services";
@@ -15,6 +18,10 @@ export const RULES: readonly Rule[] = [
   ...cloudflareResourceRules,
   ...cloudflareStackRules,
   ...serviceRules,
+  ...eksRules,
+  ...kubernetesResourceRules,
+  ...kubernetesStackRules,
+  ...datastoreRules,
 ];
 
 export type { Rule, ResourceRule, StackRule, Anchors } from "./rule";

@@ -40,7 +40,7 @@ describe("configuration validation", () => {
   });
 
   it("refuses an unknown target, naming the key and the choices", () => {
-    expect(issuesOf({ target: "gcp" })).toEqual(['rampart:target: unknown target "gcp" (expected one of: local, aws)']);
+    expect(issuesOf({ target: "gcp" })).toEqual(['rampart:target: unknown target "gcp" (expected one of: local, aws, aws-scale)']);
   });
 
   it("refuses a malformed CIDR, naming the key and index", () => {
@@ -153,13 +153,13 @@ describe("configuration validation", () => {
 
   it("names keys in an unknown namespace or without one, and guesses the key meant", () => {
     expect(keyNameProblem("rampar:adminCidrs")).toBe(
-      'rampar:adminCidrs: unknown namespace "rampar" (known: rampart, acme, aws, cloudflare, command, docker, random, tls); did you mean rampart:adminCidrs?',
+      'rampar:adminCidrs: unknown namespace "rampar" (known: rampart, acme, aws, cloudflare, command, docker, kubernetes, random, tls); did you mean rampart:adminCidrs?',
     );
     expect(keyNameProblem("rampart:acmeEmial")).toBe("rampart:acmeEmial: unknown configuration key; did you mean rampart:acmeEmail?");
     expect(keyNameProblem("acmeEmail")).toBe("acmeEmail: a key needs its namespace; did you mean rampart:acmeEmail?");
     expect(keyNameProblem("clodflare:apiToken")).toMatch(/unknown namespace "clodflare" .*; did you mean cloudflare:apiToken\?$/);
-    expect(keyNameProblem("kubernetes:context")).toBe('kubernetes:context: unknown namespace "kubernetes" (known: rampart, acme, aws, cloudflare, command, docker, random, tls)');
-    for (const fine of ["rampart:adminCidrs", "aws:region", "cloudflare:apiToken", "pulumi:tags"]) expect(keyNameProblem(fine), fine).toBeUndefined();
+    expect(keyNameProblem("azure-native:location")).toBe('azure-native:location: unknown namespace "azure-native" (known: rampart, acme, aws, cloudflare, command, docker, kubernetes, random, tls)');
+    for (const fine of ["rampart:adminCidrs", "aws:region", "cloudflare:apiToken", "kubernetes:context", "pulumi:tags"]) expect(keyNameProblem(fine), fine).toBeUndefined();
   });
 
   it("knows the namespace of every provider the program depends on", () => {

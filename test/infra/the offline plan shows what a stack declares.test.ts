@@ -39,7 +39,7 @@ describe("npm run plan", () => {
   const codes: Record<string, number> = {};
   beforeAll(async () => {
     await Promise.all(
-      ["local", "aws-example"].map(async (stack) => {
+      ["local", "aws-example", "aws-scale-example"].map(async (stack) => {
         const r = await plan(["--stack", stack, "--json"]);
         codes[stack] = r.code;
         plans[stack] = JSON.parse(r.stdout) as PlanJson;
@@ -47,7 +47,7 @@ describe("npm run plan", () => {
     );
   }, 120_000);
 
-  it.each(["local", "aws-example"])("gives the docs/policy-checks.md JSON shape for %s, with a clean policy verdict", (stack) => {
+  it.each(["local", "aws-example", "aws-scale-example"])("gives the docs/policy-checks.md JSON shape for %s, with a clean policy verdict", (stack) => {
     const p = plans[stack]!;
     expect(Object.keys(p)).toEqual(["stack", "resources", "outputs", "violations"]);
     expect(p.stack).toBe(stack);
@@ -114,7 +114,7 @@ describe("npm run plan", () => {
   });
 
   it("masks every generated secret: no mock secret value appears anywhere in the JSON", () => {
-    for (const stack of ["local", "aws-example"]) {
+    for (const stack of ["local", "aws-example", "aws-scale-example"]) {
       const text = JSON.stringify(plans[stack]);
       const passwords = plans[stack]!.resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword");
       expect(passwords.length, `${stack} generates its secrets`).toBeGreaterThan(0);
@@ -126,9 +126,9 @@ describe("npm run plan", () => {
     }
   });
 
-  // Two whole plans through tsx: generous, the machine may be shared.
-  it("prints what pulumi preview would without --json: tree, outputs, the pack's verdict, the summary", { timeout: 180_000 }, async () => {
-    for (const stack of ["local", "aws-example"]) {
+  // Three whole plans through tsx: generous, the machine may be shared.
+  it("prints what pulumi preview would without --json: tree, outputs, the pack's verdict, the summary", { timeout: 240_000 }, async () => {
+    for (const stack of ["local", "aws-example", "aws-scale-example"]) {
       const r = await plan(["--stack", stack]);
       expect(r.code, r.stderr).toBe(0);
       // No colour when stdout is not a terminal, so the text is the same wherever it is read.
@@ -210,7 +210,7 @@ describe("npm run plan", () => {
       const r = await plan(["--stack", "typos", "--json", "--project-dir", dir]);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe("");
-      expect(r.stderr).toContain('rampar:adminCidrs: unknown namespace "rampar" (known: rampart, acme, aws, cloudflare, command, docker, random, tls); did you mean rampart:adminCidrs?');
+      expect(r.stderr).toContain('rampar:adminCidrs: unknown namespace "rampar" (known: rampart, acme, aws, cloudflare, command, docker, kubernetes, random, tls); did you mean rampart:adminCidrs?');
       expect(r.stderr).toContain("acmeEmail: a key needs its namespace; did you mean rampart:acmeEmail?");
       expect(r.stderr).toContain(
         "rampart:jwtSecret: is declared secret but Pulumi.typos.yaml holds it in plain text; remove that line and run `pulumi config set --secret --stack typos rampart:jwtSecret <value>`",

@@ -48,7 +48,7 @@ describe("anchors", () => {
 
   it("KICS items carry the query's id prefix and Checkov items are bare ids", () => {
     for (const k of Object.keys(VERIFIED_ANCHORS.kics)) expect(k).toMatch(/^[A-Z][\w '-]+ \([0-9a-f]{8}\)$/);
-    for (const k of Object.keys(VERIFIED_ANCHORS.checkov)) expect(k).toMatch(/^CKV2?_[A-Z]+_\d+$/);
+    for (const k of Object.keys(VERIFIED_ANCHORS.checkov)) expect(k).toMatch(/^CKV2?_[A-Z0-9]+_\d+$/);
   });
 
   it("a made-up anchor would be caught", () => {

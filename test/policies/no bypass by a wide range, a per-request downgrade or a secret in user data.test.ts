@@ -177,3 +177,20 @@ describe.each(BOTH)("containers (%s)", (profile) => {
     expect(mandatory("docker-image-above-version-floor", [container({ image })], profile).join()).toMatch(/below the floor/);
   });
 });
+
+describe("a public IP on Rampart's media nodes", () => {
+  const RULE = "ec2-no-automatic-public-ip";
+  const launchTemplate = (role: string) =>
+    resource(LT, { networkInterfaces: [{ associatePublicIpAddress: "true" }], tagSpecifications: [{ resourceType: "instance", tags: { "rampart.io/role": role } }] });
+  const reported = (stack: PlanResource[], profile: Profile) =>
+    evaluatePolicies(stack, { profile }).violations.filter((v) => v.policy === RULE).map((v) => v.message);
+
+  it("is accepted under rampart only for the media role (each node is reached at its own address)", () => {
+    expect(reported([launchTemplate("media")], "rampart")).toEqual([]);
+    expect(reported([launchTemplate("app")], "rampart").join()).toMatch(/networkInterfaces\[0\]\.associatePublicIpAddress is true/);
+  });
+
+  it("is still reported under baseline, where no role is known", () => {
+    expect(reported([launchTemplate("media")], "baseline").join()).toMatch(/networkInterfaces\[0\]\.associatePublicIpAddress is true/);
+  });
+});

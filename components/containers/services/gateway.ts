@@ -43,6 +43,55 @@ export interface GatewayArgs {
 }
 
 const REPO_ROOT = path.resolve(__dirname, "../../..");
+
+/** What the gateway's environment is made of, on either platform. */
+export interface GatewayEnvironmentArgs {
+  allowedOrigins: pulumi.Input<pulumi.Input<string>[]>;
+  trustedProxies: pulumi.Input<pulumi.Input<string>[]>;
+  jwt: { issuer?: pulumi.Input<string>; audience?: pulumi.Input<string> };
+  livekit: { url: pulumi.Input<string>; apiKey: pulumi.Input<string> };
+  turn: { uris: pulumi.Input<pulumi.Input<string>[]> };
+  redis: { host: pulumi.Input<string> };
+  devicesJson?: pulumi.Input<string>;
+  /** ANOMALY_ALLOWLIST: CIDRs never counted or blocked per IP (default none). */
+  anomalyAllowlist?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Metrics on every interface of the gateway's namespace (published or scraped) instead of loopback. */
+  metricsOnAllInterfaces: boolean;
+  /** rediss:// (TLS, e.g. ElastiCache) instead of redis://. */
+  redisTls: boolean;
+}
+
+/**
+ * The gateway's environment: plain settings only, every secret as a *_FILE path under /run/secrets. Shared
+ * by the Docker container and the Kubernetes pod, so both configure the gateway alike.
+ */
+export function gatewayEnvironment(args: GatewayEnvironmentArgs): Record<string, pulumi.Input<string>> {
+  const join = (list: pulumi.Input<pulumi.Input<string>[]>) => pulumi.output(list).apply((l) => l.join(","));
+  return {
+    NODE_ENV: "production",
+    // 0.0.0.0 inside the container's namespace: reachable only over its own networks.
+    GATEWAY_HOST: "0.0.0.0",
+    GATEWAY_PORT: String(port("gateway-http").from),
+    METRICS_HOST: args.metricsOnAllInterfaces ? "0.0.0.0" : "127.0.0.1",
+    METRICS_PORT: String(port("gateway-metrics").from),
+    ALLOWED_ORIGINS: join(args.allowedOrigins),
+    TRUSTED_PROXIES: join(args.trustedProxies),
+    JWT_SECRET_FILE: secretPath("jwt-secret"),
+    LIVEKIT_URL: args.livekit.url,
+    LIVEKIT_API_KEY: args.livekit.apiKey,
+    LIVEKIT_API_SECRET_FILE: secretPath("livekit-api-secret"),
+    TURN_SECRET_FILE: secretPath("turn-secret"),
+    TURN_URIS: join(args.turn.uris),
+    // The URL names the ACL user, not the password: that comes from the file.
+    REDIS_URL: pulumi.interpolate`${args.redisTls ? "rediss" : "redis"}://gateway@${args.redis.host}:${port("redis").from}`,
+    REDIS_PASSWORD_FILE: secretPath("redis-password"),
+    FANOUT_KEY_FILE: secretPath("fanout-key"),
+    ...(args.anomalyAllowlist !== undefined ? { ANOMALY_ALLOWLIST: join(args.anomalyAllowlist) } : {}),
+    ...(args.jwt.issuer !== undefined ? { JWT_ISSUER: args.jwt.issuer } : {}),
+    ...(args.jwt.audience !== undefined ? { JWT_AUDIENCE: args.jwt.audience } : {}),
+    ...(args.devicesJson !== undefined ? { DEVICES_FILE: secretPath("devices.json") } : {}),
+  };
+}
 const GATEWAY_VERSION = "0.1.0";
 
 /**
@@ -58,31 +107,7 @@ export class Gateway extends pulumi.ComponentResource {
     const user = SERVICE_USERS.gateway;
     const image = args.image ?? this.buildImage(name, args.build ?? {});
 
-    const join = (list: pulumi.Input<pulumi.Input<string>[]>) => pulumi.output(list).apply((l) => l.join(","));
-    const env: Record<string, pulumi.Input<string>> = {
-      NODE_ENV: "production",
-      // 0.0.0.0 inside the container's namespace: reachable only over its user-defined networks.
-      GATEWAY_HOST: "0.0.0.0",
-      GATEWAY_PORT: String(port("gateway-http").from),
-      METRICS_HOST: args.metricsAddress === undefined ? "127.0.0.1" : "0.0.0.0",
-      METRICS_PORT: String(port("gateway-metrics").from),
-      ALLOWED_ORIGINS: join(args.allowedOrigins),
-      TRUSTED_PROXIES: join(args.trustedProxies),
-      JWT_SECRET_FILE: secretPath("jwt-secret"),
-      LIVEKIT_URL: args.livekit.url,
-      LIVEKIT_API_KEY: args.livekit.apiKey,
-      LIVEKIT_API_SECRET_FILE: secretPath("livekit-api-secret"),
-      TURN_SECRET_FILE: secretPath("turn-secret"),
-      TURN_URIS: join(args.turn.uris),
-      // The URL names the ACL user, not the password: that comes from the file.
-      REDIS_URL: pulumi.interpolate`redis://gateway@${args.redis.host}:${port("redis").from}`,
-      REDIS_PASSWORD_FILE: secretPath("redis-password"),
-      FANOUT_KEY_FILE: secretPath("fanout-key"),
-      ...(args.anomalyAllowlist !== undefined ? { ANOMALY_ALLOWLIST: join(args.anomalyAllowlist) } : {}),
-      ...(args.jwt.issuer !== undefined ? { JWT_ISSUER: args.jwt.issuer } : {}),
-      ...(args.jwt.audience !== undefined ? { JWT_AUDIENCE: args.jwt.audience } : {}),
-      ...(args.devicesJson !== undefined ? { DEVICES_FILE: secretPath("devices.json") } : {}),
-    };
+    const env = gatewayEnvironment({ ...args, metricsOnAllInterfaces: args.metricsAddress !== undefined, redisTls: false });
 
     new HardenedContainer(
       name,

@@ -1,0 +1,2 @@
+export * from "./managed-redis";
+export * from "./managed-search";

@@ -1,0 +1,4 @@
+export * from "./baseline";
+export * from "./network-policies";
+export * from "./pod-spec";
+export * from "./workloads";
