@@ -151,6 +151,7 @@ export const VERIFIED_ANCHORS: Record<"cis" | "kics" | "checkov" | "guide", Reco
     "https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-policies": "Kubernetes docs: Network Policies, Default policies",
     "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.RBAC.html": "AWS docs: Role-Based Access Control (RBAC) for ElastiCache",
     "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/fgac.html": "AWS docs: Fine-grained access control in Amazon OpenSearch Service",
+    "https://docs.aws.amazon.com/autoscaling/ec2/userguide/launch-templates.html": "AWS docs: Auto Scaling launch templates",
   },
 };
 

@@ -189,5 +189,55 @@ export const detailedMonitoring: ResourceRule = {
   },
 };
 
+/** The launch template (or configuration) an Auto Scaling group launches from, as the group names it. */
+function launchSourceOf(p: Record<string, unknown>): { kind: "template" | "configuration"; ref: unknown } | undefined {
+  if (isRecord(p.launchTemplate)) return { kind: "template", ref: p.launchTemplate.id ?? p.launchTemplate.name };
+  const mixed = isRecord(p.mixedInstancesPolicy) && isRecord(p.mixedInstancesPolicy.launchTemplate) ? p.mixedInstancesPolicy.launchTemplate : undefined;
+  const spec = mixed && isRecord(mixed.launchTemplateSpecification) ? mixed.launchTemplateSpecification : undefined;
+  if (spec) return { kind: "template", ref: spec.launchTemplateId ?? spec.launchTemplateName };
+  if (p.launchConfiguration !== undefined) return { kind: "configuration", ref: p.launchConfiguration };
+  return undefined;
+}
+
+export const autoscalingLaunchesJudgedTemplate: StackRule = {
+  kind: "stack",
+  name: "autoscaling-group-launches-declared-template",
+  description:
+    "Every Auto Scaling group launches from a launch template or launch configuration the program declares, so the instance rules (IMDSv2, encrypted volumes, no secrets in user data, no automatic public IP) judge what the group starts.",
+  severity: "medium",
+  enforcementLevel: "advisory",
+  remediationSteps:
+    "Declare the launch template in the program (aws.ec2.LaunchTemplate) and pass its id to the group's launchTemplate, instead of naming a template made elsewhere.",
+  anchors: { guide: "https://docs.aws.amazon.com/autoscaling/ec2/userguide/launch-templates.html" },
+  validateStack: (args, report) => {
+    const groups = args.resources.filter((r) => r.type === T.autoscalingGroup);
+    if (groups.length === 0) args.notApplicable("the stack creates no Auto Scaling group");
+    const sources = args.resources.filter((r) => r.type === T.launchTemplate || r.type === T.launchConfiguration);
+    // Without the engine's ids (an offline plan holds inputs only), a literal reference may be one of the
+    // program's own templates: judge literals only when every declared template's id is known.
+    const idsKnown = sources.every((s) => typeof s.props.id === "string" && !isMasked(s.props.id));
+    for (const g of groups) {
+      const name = asString(g.props.name) ?? g.name;
+      const source = launchSourceOf(g.props);
+      if (!source) {
+        report(`Auto Scaling group "${name}" names no launch template or launch configuration`, g.urn);
+        continue;
+      }
+      const ref = source.ref;
+      if (typeof ref !== "string" || isMasked(ref)) continue; // an output of this program, unknown at preview
+      const declared = sources.some(
+        (s) =>
+          s.props.id === ref ||
+          s.props.name === ref ||
+          g.dependencies.some((d) => d.urn === s.urn) ||
+          Object.values(g.propertyDependencies).some((deps) => deps.some((d) => d.urn === s.urn)),
+      );
+      if (!declared && idsKnown) {
+        report(`Auto Scaling group "${name}" launches from launch ${source.kind} "${ref}", which this program does not declare: no instance rule can judge what it starts`, g.urn);
+      }
+    }
+  },
+};
+
 export const computeResourceRules: ResourceRule[] = [imdsV2Required, encryptedVolumes, noSecretsInUserData, noPublicIp, detailedMonitoring];
-export const computeStackRules: StackRule[] = [vpcFlowLogs];
+export const computeStackRules: StackRule[] = [vpcFlowLogs, autoscalingLaunchesJudgedTemplate];

@@ -7,6 +7,7 @@ export const T = {
   defaultSecurityGroup: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
   instance: "aws:ec2/instance:Instance",
   launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+  autoscalingGroup: "aws:autoscaling/group:Group",
   launchConfiguration: "aws:ec2/launchConfiguration:LaunchConfiguration",
   subnet: "aws:ec2/subnet:Subnet",
   ebsVolume: "aws:ebs/volume:Volume",

@@ -47,6 +47,7 @@ describe("provider type tokens", () => {
       instance: aws.ec2.Instance as never,
       launchTemplate: aws.ec2.LaunchTemplate as never,
       launchConfiguration: aws.ec2.LaunchConfiguration as never,
+      autoscalingGroup: aws.autoscaling.Group as never,
       subnet: aws.ec2.Subnet as never,
       ebsVolume: aws.ebs.Volume as never,
       vpc: aws.ec2.Vpc as never,
