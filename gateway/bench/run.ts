@@ -8,12 +8,13 @@
  * bench-results/gateway.json (the figures) and bench-results/gateway-run.json (parameters, every run, the
  * machine's load). Loopback only; every phase is bounded.
  * Environment: BENCH_CONNECTIONS (4000 idle, for memory), BENCH_CLOSED_COUNT (1000 per closed-loop run), BENCH_OPEN_RATE (500), BENCH_OPEN_SECONDS (3), BENCH_MEMBERS (20),
- * BENCH_ROUNDS (4), BENCH_BATCH (50), BENCH_REPEATS (3), BENCH_SERVERS (all, comma-separated names).
+ * BENCH_ROUNDS (4), BENCH_BATCH (24), BENCH_REPEATS (3), BENCH_SERVERS (all, comma-separated names).
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import type { Command, LatencyResult, ThroughputResult } from "./client.js";
+import { MAX_QUEUED_FRAMES } from "../src/ws/session.js";
 import { SERVERS, type ServerEntry } from "./servers.js";
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4_000);
@@ -22,7 +23,12 @@ const OPEN_RATE = Number(process.env.BENCH_OPEN_RATE ?? 500);
 const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 3);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
-const BATCH = Number(process.env.BENCH_BATCH ?? 50);
+// Each member pipelines one batch per round; the gateway closes a connection that has more than
+// MAX_QUEUED_FRAMES frames waiting (the protocol's bound), so a batch stays below it for every server.
+const BATCH = Number(process.env.BENCH_BATCH ?? 24);
+if (!(BATCH > 0 && BATCH < MAX_QUEUED_FRAMES)) {
+  throw new Error(`BENCH_BATCH must be between 1 and ${MAX_QUEUED_FRAMES - 1} (the gateway's per-connection frame queue), got ${BATCH}`);
+}
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const ONLY = process.env.BENCH_SERVERS?.split(",").map((s) => s.trim());
 const WARM_UP = 200;
