@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,10 +28,16 @@ let scratch: string;
 let repo: string;
 const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" });
 const worktrees = () => git("worktree", "list", "--porcelain").split("\n").filter((l) => l.startsWith("worktree "));
+const originalTmp = process.env.TMPDIR;
 const tempTrees = () => readdirSync(tmpdir()).filter((e) => e.startsWith("rampart-plan-"));
 
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), "rampart-base-ref-test-"));
+  // A temp dir of this test's own, so another run on the same machine cannot add or remove the
+  // rampart-plan-* folders it counts (os.tmpdir() reads TMPDIR on every call).
+  const ownTmp = join(scratch, "tmp");
+  mkdirSync(ownTmp);
+  process.env.TMPDIR = ownTmp;
   repo = join(scratch, "repo");
   execFileSync("git", ["clone", "--local", "--quiet", "--no-hardlinks", root, repo]);
   git("config", "user.email", "fixture@example.com");
@@ -58,6 +64,8 @@ beforeAll(() => {
 });
 
 afterAll(() => {
+  if (originalTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = originalTmp;
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
