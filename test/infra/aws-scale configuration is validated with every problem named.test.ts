@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../infra/config";
+import { parseConfig } from "../../infra/config";
+import { issuesOf } from "../support/config-issues";
 
 const scale = {
   target: "aws-scale",
@@ -11,16 +12,6 @@ const scale = {
   publicSubnetCidrs: ["10.40.0.0/24", "10.40.1.0/24", "10.40.2.0/24"],
   privateSubnetCidrs: ["10.40.10.0/24", "10.40.11.0/24", "10.40.12.0/24"],
 };
-
-function issuesOf(values: Record<string, unknown>): string[] {
-  try {
-    parseConfig(values);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return [...(e as ConfigError).issues];
-  }
-  throw new Error("configuration was accepted");
-}
 
 describe("aws-scale configuration", () => {
   it("is its own member of the typed union, with the scale settings present by type and defaults applied", () => {

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../infra/config";
+import { parseConfig } from "../../infra/config";
+import { issuesOf } from "../support/config-issues";
 import { keyNameProblem, PROVIDER_NAMESPACES } from "../../infra/config/key-names";
 
 const aws = {
@@ -12,16 +13,6 @@ const aws = {
   adminCidrs: ["198.51.100.0/24"],
   acmeEmail: "ops@example.com",
 };
-
-function issuesOf(values: Record<string, unknown>): string[] {
-  try {
-    parseConfig(values);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return [...(e as ConfigError).issues];
-  }
-  throw new Error("configuration was accepted");
-}
 
 describe("configuration validation", () => {
   it("accepts the embedded local default with no keys set", () => {
