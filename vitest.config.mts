@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/containers/**", "test/engine/**", "**/node_modules/**"],
+    exclude: ["test/containers/**", "test/engine/**", "test/faults/**", "test/k8s/**", "**/node_modules/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Pulumi's mock runtime is process-global state: keep each file in its own fork.
