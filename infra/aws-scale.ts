@@ -12,6 +12,7 @@ import { POD_IDENTITY_TRUST } from "../components/cluster/iam";
 import { NAMESPACES, RampartWorkloads } from "../components/workloads";
 import type { AwsScaleConfig } from "./config";
 import { checkEdgePlan, edgeHostnames } from "./edge";
+import { clusterMonitoringArgs } from "./monitoring";
 
 const NAME = "rampart";
 
@@ -129,7 +130,7 @@ export function deployAwsScale(config: AwsScaleConfig): Record<string, pulumi.In
 
   // The Kubernetes provider reaches the cluster with a kubeconfig made from its outputs (a secret).
   const provider = new k8s.Provider(`${NAME}-k8s`, { kubeconfig: cluster.kubeconfig, enableServerSideApply: true });
-  new RampartWorkloads(NAME, {
+  const workloads = new RampartWorkloads(NAME, {
     domain: config.domain,
     hostnames: { app: hostnames.app, turn: hostnames.turn },
     allowedOrigins: [...config.allowedOrigins],
@@ -145,6 +146,8 @@ export function deployAwsScale(config: AwsScaleConfig): Record<string, pulumi.In
       anomalyAllowlist: [...config.gateway.anomalyAllowlist],
     },
     edgeReplicas: scale.edgeReplicas,
+    monitoring: clusterMonitoringArgs(config.monitoring),
+    kmsKeyArn: key.arn,
     livekit: { cpus: scale.media.livekitCpus, memoryMiB: scale.media.livekitMemoryMiB },
     publicSubnetCidrs: net.publicSubnetCidrs,
     privateSubnetCidrs: net.privateSubnetCidrs,
@@ -164,6 +167,7 @@ export function deployAwsScale(config: AwsScaleConfig): Record<string, pulumi.In
     clusterName: cluster.name,
     kubeconfig: cluster.kubeconfig,
     redisEndpoint: redis.host,
+    grafanaAdminPassword: workloads.grafanaAdminPassword,
     searchEndpoint: search.endpoint,
   };
 }

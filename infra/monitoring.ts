@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertReceiverArgs } from "../components/containers/services/alertmanager";
+import type { ClusterMonitoringSettings } from "../components/workloads/monitoring";
 import type { MonitoringConfig } from "./config";
 
 /** The stack's monitoring settings as RampartContainers takes them: every receiver credential a Pulumi secret. */
@@ -23,4 +24,27 @@ export function monitoringArgs(m: MonitoringConfig): { thresholds: MonitoringCon
         : {}),
     },
   };
+}
+
+/**
+ * The TCP ports Alertmanager must reach for the configured receivers: each URL's port (443/80 by scheme)
+ * and the smarthost's. On Kubernetes these are its only egress (besides DNS).
+ */
+export function receiverPorts(m: MonitoringConfig): number[] {
+  const { slackWebhookUrl, webhookUrl, email } = m.receivers;
+  const ofUrl = (u: string) => {
+    const url = new URL(u);
+    return url.port ? Number(url.port) : url.protocol === "http:" ? 80 : 443;
+  };
+  const ports = [
+    ...(slackWebhookUrl ? [ofUrl(slackWebhookUrl)] : []),
+    ...(webhookUrl ? [ofUrl(webhookUrl)] : []),
+    ...(email ? [Number(email.smarthost.slice(email.smarthost.lastIndexOf(":") + 1))] : []),
+  ];
+  return [...new Set(ports)].sort((a, b) => a - b);
+}
+
+/** The stack's monitoring settings as ClusterMonitoring takes them (aws-scale). */
+export function clusterMonitoringArgs(m: MonitoringConfig): ClusterMonitoringSettings {
+  return { ...monitoringArgs(m), receiverPorts: receiverPorts(m) };
 }

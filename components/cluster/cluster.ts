@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { CLUSTER_POLICIES, CNI_POLICIES, NODE_POLICIES, POD_IDENTITY_TRUST, policyArn, serviceTrust } from "./iam";
+import { CLUSTER_POLICIES, CNI_POLICIES, EBS_CSI_POLICY, NODE_POLICIES, POD_IDENTITY_TRUST, policyArn, serviceTrust } from "./iam";
 import { kubeconfigOutput } from "./kubeconfig";
 import { NodeGroup, type NodeGroupSettings } from "./node-group";
 import { declareIngress, loadBalancerRuleSpecs, nodeRuleSpecs, type NodeRole } from "./security-groups";
@@ -144,6 +144,29 @@ export class EksCluster extends pulumi.ComponentResource {
       addonName: "vpc-cni",
       podIdentityAssociations: [{ roleArn: cniRole.arn, serviceAccount: "aws-node" }],
       configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
+      resolveConflictsOnUpdate: "OVERWRITE",
+    }, { parent: this, dependsOn: [podIdentityAgent] });
+
+    // Persistent volumes (Prometheus's samples, Alertmanager's silences) through the EBS CSI driver, its EC2
+    // volume permissions on its own service account, and the data key's grants for encrypted volumes only.
+    const ebsRole = new aws.iam.Role(`${name}-ebs-csi`, { assumeRolePolicy: POD_IDENTITY_TRUST }, child);
+    new aws.iam.RolePolicyAttachment(`${name}-ebs-csi-driver-policy`, { role: ebsRole.name, policyArn: partition.apply((part) => policyArn(part, EBS_CSI_POLICY)) }, child);
+    new aws.iam.RolePolicy(`${name}-ebs-csi-kms`, {
+      role: ebsRole.id,
+      policy: pulumi.output(args.kmsKeyArn).apply((keyArn) =>
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"], Resource: keyArn, Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } } },
+            { Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], Resource: keyArn },
+          ],
+        }),
+      ),
+    }, child);
+    new aws.eks.Addon(`${name}-ebs-csi`, {
+      clusterName: cluster.name,
+      addonName: "aws-ebs-csi-driver",
+      podIdentityAssociations: [{ roleArn: ebsRole.arn, serviceAccount: "ebs-csi-controller-sa" }],
       resolveConflictsOnUpdate: "OVERWRITE",
     }, { parent: this, dependsOn: [podIdentityAgent] });
 

@@ -21,3 +21,6 @@ export const CLUSTER_POLICIES = ["AmazonEKSClusterPolicy"] as const;
 export const NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"] as const;
 
 export const CNI_POLICIES = ["AmazonEKS_CNI_Policy"] as const;
+
+/** The EBS CSI driver's managed policy (under AWS's `service-role/` path). */
+export const EBS_CSI_POLICY = "service-role/AmazonEBSCSIDriverPolicy";

@@ -1,12 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { portsFor, portsOfService, type PortEntry, type ServiceName } from "@rampart/catalogue";
+import { portsFor, portsOfService, rangeLabel, type PortEntry, type ServiceName } from "@rampart/catalogue";
 import { ingressRules, type IngressRuleSpec } from "../network/rules";
 
 /** Services of each node role; their catalogue ports are what the role's group opens. */
 export const ROLE_SERVICES = {
   media: ["livekit", "coturn"],
-  app: ["gateway", "edge"],
+  app: ["gateway", "edge", "prometheus", "alertmanager", "grafana", "blackbox"],
 } as const satisfies Record<string, readonly ServiceName[]>;
 
 export type NodeRole = keyof typeof ROLE_SERVICES;
@@ -47,7 +47,28 @@ export function declareIngress(name: string, groupId: pulumi.Input<string>, spec
 
 /** Rules of a node role's group, from the catalogue (without the cloudflare class, which the load balancer holds). */
 export function nodeRuleSpecs(role: NodeRole, sets: Pick<GroupRuleSets, "vpcCidr" | "adminCidrs">): IngressRuleSpec[] {
-  return ingressRules(rolePorts(role).filter((p) => p.class !== "cloudflare"), sets);
+  const ports = rolePorts(role).filter((p) => p.class !== "cloudflare");
+  return [...ingressRules(ports, sets), ...inClusterRuleSpecs(ports, sets.vpcCidr)];
+}
+
+/**
+ * Admin-class ports that pods reach too: Prometheus scrapes the metrics ports, Grafana and Prometheus reach
+ * each other's. With the VPC CNI a pod's traffic carries its node's group, so the nodes admit these from the
+ * VPC (where the app nodes are); the NetworkPolicies then narrow it to the one pod that may.
+ */
+function inClusterRuleSpecs(ports: readonly PortEntry[], vpcCidr: string): IngressRuleSpec[] {
+  return ports
+    .filter((p) => p.class === "admin" && (p.scrape === true || (p.peers?.length ?? 0) > 0))
+    .map((p) => ({
+      key: `${p.id}-in-cluster`,
+      class: p.class,
+      portId: p.id,
+      fromPort: p.from,
+      toPort: p.to,
+      protocol: p.protocol,
+      source: { kind: "cidrIpv4" as const, value: vpcCidr, label: `pods in the VPC ${vpcCidr}` },
+      description: `in-cluster ${p.scrape ? "scrape" : "flow"}: ${p.description} (${rangeLabel(p)}) from pods in the VPC ${vpcCidr}`.slice(0, 255),
+    }));
 }
 
 /** Rules of the load balancer's group: exactly the cloudflare-class ports, from Cloudflare's prefix lists. */

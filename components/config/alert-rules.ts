@@ -29,6 +29,8 @@ export interface AlertThresholds {
   readonly anomalyBlocks: number;
   /** Connections refused by the per-IP or per-user caps, or while blocked, per instance within the window. */
   readonly connectionCapHits: number;
+  /** Room fan-out payloads dropped for a missing or wrong MAC (forged or foreign publishes) per instance within the window. */
+  readonly fanoutRejected: number;
   /** Current TURN allocations on one coturn. */
   readonly turnAllocations: number;
   /** Relayed bytes per second one coturn sends to peers, averaged over the window. */
@@ -46,6 +48,8 @@ export const ALERT_DEFAULTS: AlertThresholds = {
   rateLimitHits: 300,
   anomalyBlocks: 1,
   connectionCapHits: 30,
+  // One forged payload on the shared Redis channels is already an intrusion (or a fan-out key mismatch).
+  fanoutRejected: 1,
   turnAllocations: 1000,
   // 50 MB/s = 400 Mbit/s out of one relay.
   turnRelayedBytesPerSecond: 50_000_000,
@@ -63,6 +67,7 @@ const schema = z
     rateLimitHits: positiveInt,
     anomalyBlocks: positiveInt,
     connectionCapHits: positiveInt,
+    fanoutRejected: positiveInt,
     turnAllocations: positiveInt,
     turnRelayedBytesPerSecond: positiveInt,
     certificateExpiryDays: positiveInt.max(365),
@@ -133,6 +138,14 @@ export function alertRules(thresholds: AlertThresholds = ALERT_DEFAULTS): AlertR
       severity: "warning",
       summary: "Connections refused by the per-IP/per-user caps on {{ $labels.instance }}",
       description: `More than ${t.connectionCapHits} connections refused by caps or blocks within ${w} ({{ $value }}): a connection flood from few sources.`,
+    },
+    {
+      alert: "GatewayForgedFanout",
+      expr: `${per("fanout_rejected_total")} >= ${t.fanoutRejected}`,
+      forSeconds: 0,
+      severity: "critical",
+      summary: "Room payloads without a valid fan-out MAC reached {{ $labels.instance }}",
+      description: `At least ${t.fanoutRejected} payload(s) on the room channels within ${w} carried no valid MAC ({{ $value }}) and were dropped: something other than a gateway publishes on Redis, or the gateways disagree on the fan-out key.`,
     },
     {
       alert: "TurnAllocationSpike",

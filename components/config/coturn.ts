@@ -22,8 +22,11 @@ import { absolutePath, cidr, ipAddress, lineText, parseInput, positiveInt } from
 
 /** Which coturn Prometheus exporter settings to render. Needs a coturn built with Prometheus support (≥ 4.7 for `prometheus-address`). */
 export interface CoturnPrometheusInput {
-  /** Address the exporter binds to: the host's private or loopback address, never 0.0.0.0 (admin class). */
-  address: string;
+  /**
+   * Address the exporter binds to: the host's private or loopback address, never 0.0.0.0 (admin class).
+   * `node`: the node's private address, found at start (nodeAddresses "at-start"; the start command adds it).
+   */
+  address: string | "node";
 }
 
 export interface TurnserverConfInput {
@@ -92,7 +95,7 @@ const schema = z
     extraDeniedPeerCidrs: z.array(cidr).default([]),
     prometheus: z
       .object({
-        address: ipAddress.refine((a) => a !== "0.0.0.0" && a !== "::", "must not be a wildcard address (admin port)"),
+        address: z.union([z.literal("node"), ipAddress.refine((a) => a !== "0.0.0.0" && a !== "::", "must not be a wildcard address (admin port)")]),
       })
       .strict()
       .optional(),
@@ -112,6 +115,9 @@ export function renderTurnserverConf(input: TurnserverConfInput): string {
   const i = parseInput("renderTurnserverConf", schema, input);
   if (i.nodeAddresses === "rendered" && i.listeningIps.length === 0) {
     throw new Error("renderTurnserverConf: listeningIps: must name at least one address (never listen on every interface)");
+  }
+  if ((i.prometheus?.address === "node") !== (i.nodeAddresses === "at-start" && i.prometheus !== undefined)) {
+    throw new Error("renderTurnserverConf: prometheus.address \"node\" is for nodeAddresses \"at-start\" (the start command binds the exporter to the node's private address); with rendered addresses name the address");
   }
   if (i.nodeAddresses === "at-start" && (i.listeningIps.length > 0 || i.relayIps || i.externalIp)) {
     throw new Error("renderTurnserverConf: with nodeAddresses \"at-start\" the start command supplies listening, relay and external addresses; leave listeningIps, relayIps and externalIp out");
@@ -179,7 +185,7 @@ export function renderTurnserverConf(input: TurnserverConfInput): string {
       "",
       "# Prometheus exporter on the admin-class port, bound to a non-wildcard address.",
       "prometheus",
-      `prometheus-address=${i.prometheus.address}`,
+      ...(i.prometheus.address === "node" ? [] : [`prometheus-address=${i.prometheus.address}`]),
       `prometheus-port=${port("coturn-prometheus").from}`,
     );
   }
@@ -206,6 +212,11 @@ export interface TurnserverStartPaths {
   mergedPath: string;
 }
 
+export interface TurnserverNodeStartPaths extends TurnserverStartPaths {
+  /** The config renders `prometheus` with address "node": bind the exporter to the node's private address. */
+  prometheusOnNode?: boolean;
+}
+
 /**
  * Container command that merges config and secret into a private tmpfs file and execs coturn on it.
  * `exec` keeps coturn as the process that receives signals (behind `init: true`).
@@ -216,12 +227,14 @@ export interface TurnserverStartPaths {
  * address from the instance metadata service (IMDSv2; reachable from the host network with a hop limit of 1),
  * appended to the rendered file with the secret fragment into a private file. It refuses to start without both.
  */
-export function turnserverNodeStartCommand(paths: TurnserverStartPaths): string[] {
+export function turnserverNodeStartCommand(paths: TurnserverNodeStartPaths): string[] {
   const p = parseInput(
     "turnserverNodeStartCommand",
-    z.object({ configPath: absolutePath, secretPath: absolutePath, mergedPath: absolutePath }).strict(),
+    z.object({ configPath: absolutePath, secretPath: absolutePath, mergedPath: absolutePath, prometheusOnNode: z.boolean().default(false) }).strict(),
     paths,
   );
+  const exporter = p.prometheusOnNode ? "prometheus-address=%s\n" : "";
+  const exporterArg = p.prometheusOnNode ? ' "$NODE_IP"' : "";
   const imds = "http://169.254.169.254/latest";
   return [
     "/bin/sh",
@@ -232,7 +245,7 @@ export function turnserverNodeStartCommand(paths: TurnserverStartPaths): string[
       `PUBLIC_IP="$(wget -q -O - --header "X-aws-ec2-metadata-token: $TOKEN" ${imds}/meta-data/public-ipv4)"`,
       `[ -n "\${NODE_IP:-}" ] && [ -n "$PUBLIC_IP" ] || { echo "coturn: node addresses unknown (NODE_IP, public-ipv4)" >&2; exit 1; }`,
       "umask 077",
-      `{ cat '${p.configPath}'; printf 'listening-ip=%s\nrelay-ip=%s\nexternal-ip=%s/%s\n' "$NODE_IP" "$NODE_IP" "$PUBLIC_IP" "$NODE_IP"; cat '${p.secretPath}'; } > '${p.mergedPath}'`,
+      `{ cat '${p.configPath}'; printf 'listening-ip=%s\nrelay-ip=%s\nexternal-ip=%s/%s\n${exporter}' "$NODE_IP" "$NODE_IP" "$PUBLIC_IP" "$NODE_IP"${exporterArg}; cat '${p.secretPath}'; } > '${p.mergedPath}'`,
       `exec turnserver -c '${p.mergedPath}'`,
     ].join("\n"),
   ];

@@ -42,6 +42,7 @@ export const SECURITY_DASHBOARD: readonly DashboardRow[] = [
     panels: [
       { title: "Rate-limit and cap refusals by scope", unit: "ops", targets: [{ expr: "sum by (scope) (rate(rate_limit_hits_total[5m]))", legend: "{{scope}}" }] },
       { title: "Anomaly blocks by pattern", unit: "short", targets: [{ expr: "sum by (pattern) (increase(anomaly_blocks_total[5m]))", legend: "{{pattern}}" }] },
+      { title: "Forged fan-out payloads dropped", unit: "short", targets: [{ expr: "sum by (instance, reason) (increase(fanout_rejected_total[5m]))", legend: "{{instance}} {{reason}}" }] },
     ],
   },
   {

@@ -29,13 +29,20 @@ export interface BasicAuthFile {
   readonly passwordFile: string;
 }
 
-export interface ScrapeJob {
+/**
+ * Where a job's instances are: fixed `host:port`s (the Docker stacks' fixed addresses), or DNS names whose
+ * every A record is an instance (a Kubernetes headless Service: one record per pod, re-resolved every 30 s,
+ * so a scaled or rescheduled pod is scraped without a config change).
+ */
+export type ScrapeTargets =
+  | { readonly targets: readonly string[]; readonly dnsNames?: never; readonly port?: never }
+  | { readonly dnsNames: readonly string[]; readonly port: number; readonly targets?: never };
+
+export type ScrapeJob = {
   readonly job: ScrapeJobName;
-  /** host:port of every instance. */
-  readonly targets: readonly string[];
   readonly metricsPath?: string;
   readonly basicAuth?: BasicAuthFile;
-}
+} & ScrapeTargets;
 
 export interface TlsProbes {
   /** host:port of the blackbox exporter that performs the TLS handshakes. */
@@ -72,11 +79,15 @@ const schema = z
         z
           .object({
             job: z.enum(SCRAPE_JOBS),
-            targets: z.array(hostPort).min(1, "needs at least one target"),
+            targets: z.array(hostPort).min(1, "needs at least one target").optional(),
+            dnsNames: z.array(z.string().regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, "must be a DNS name")).min(1, "needs at least one DNS name").optional(),
+            port: z.number().int().min(1).max(65535).optional(),
             metricsPath: absolutePath.optional(),
             basicAuth: z.object({ username: bareToken, passwordFile: absolutePath }).strict().optional(),
           })
-          .strict(),
+          .strict()
+          .refine((j) => (j.targets !== undefined) !== (j.dnsNames !== undefined), "needs either targets or dnsNames, not both")
+          .refine((j) => (j.dnsNames !== undefined) === (j.port !== undefined), "dnsNames need a port, and only dnsNames take one"),
       )
       .min(1, "needs at least one job")
       .refine((jobs) => new Set(jobs.map((j) => j.job)).size === jobs.length, "names a job twice")
@@ -100,7 +111,9 @@ export function renderPrometheusYml(input: PrometheusYmlInput): string {
     job_name: j.job,
     ...(j.metricsPath ? { metrics_path: j.metricsPath } : {}),
     ...(j.basicAuth ? { basic_auth: { username: j.basicAuth.username, password_file: j.basicAuth.passwordFile } } : {}),
-    static_configs: [{ targets: [...j.targets] }],
+    ...(j.dnsNames
+      ? { dns_sd_configs: [{ names: [...j.dnsNames], type: "A", port: j.port, refresh_interval: "30s" }] }
+      : { static_configs: [{ targets: [...(j.targets ?? [])] }] }),
   }));
   if (i.tlsProbes) {
     // The blackbox pattern: the endpoint becomes the probe's `target` parameter and the `instance` label,

@@ -117,6 +117,20 @@ export function networkPolicies(input: FlowInput): PolicySpec[] {
       }
     }
 
+    // Egress from Prometheus to a scrape target (its ingress side is above).
+    const prometheusAt = input.placement.prometheus;
+    if (p.scrape && prometheusAt && prometheusAt.kind === "pod") {
+      const to: Peer[] = target.kind === "pod" ? [podPeer(target.namespace, p.service)] : cidrPeers(target.kind === "managed" ? target.cidrs : target.nodeCidrs);
+      policies.push({
+        name: `out-prometheus-to-${p.id}`,
+        namespace: prometheusAt.namespace,
+        podSelector: { matchLabels: { ...input.prometheus.podLabels } },
+        policyTypes: ["Egress"],
+        egress: [{ to, ports: [pp] }],
+        source: p.id,
+      });
+    }
+
     // Egress from each peer to the port.
     for (const peer of p.peers ?? []) {
       const at = input.placement[peer];

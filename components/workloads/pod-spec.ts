@@ -13,8 +13,11 @@ type Container = k8s.types.input.core.v1.Container;
 type Probe = k8s.types.input.core.v1.Probe;
 
 export interface WorkloadFiles {
-  /** ConfigMap name, mounted read-only: file name -> absolute directory in the container. */
-  readonly configMap?: { readonly name: string; readonly dir: string; readonly files: readonly string[] };
+  /**
+   * ConfigMap name, mounted read-only at `dir`. `files` are its keys; `paths` places a key at a relative
+   * path below `dir` (ConfigMap keys cannot hold a `/`, Grafana's provisioning tree needs one).
+   */
+  readonly configMap?: { readonly name: string; readonly dir: string; readonly files: readonly string[]; readonly paths?: Readonly<Record<string, string>> };
   /** Secret name, projected read-only (0400) under /run/secrets. */
   readonly secret?: { readonly name: string; readonly files: readonly string[] };
 }
@@ -34,6 +37,8 @@ export interface WorkloadSpec {
   readonly files: WorkloadFiles;
   /** Writable scratch: path -> size in MiB (memory-backed emptyDir). */
   readonly scratch: Readonly<Record<string, number>>;
+  /** Persistent data: the StatefulSet's volume claim template `data`, mounted here (the only writable disk). */
+  readonly data?: { readonly mountPath: string };
   readonly memoryMiB: number;
   readonly cpus: number;
   readonly probe: { readonly kind: "http"; readonly path: string; readonly port: number; readonly scheme?: "HTTP" | "HTTPS" } | { readonly kind: "tcp"; readonly port: number };
@@ -87,7 +92,15 @@ export function hardenedPodSpec(w: WorkloadSpec): PodSpec {
   const volumes: k8s.types.input.core.v1.Volume[] = [];
   const mounts: k8s.types.input.core.v1.VolumeMount[] = [];
   if (w.files.configMap) {
-    volumes.push({ name: "config", configMap: { name: w.files.configMap.name, defaultMode: 0o444 } });
+    const paths = w.files.configMap.paths;
+    volumes.push({
+      name: "config",
+      configMap: {
+        name: w.files.configMap.name,
+        defaultMode: 0o444,
+        ...(paths ? { items: w.files.configMap.files.map((key) => ({ key, path: paths[key] ?? key })) } : {}),
+      },
+    });
     mounts.push({ name: "config", mountPath: w.files.configMap.dir, readOnly: true });
   }
   if (w.files.secret) {
@@ -98,6 +111,8 @@ export function hardenedPodSpec(w: WorkloadSpec): PodSpec {
     });
     mounts.push({ name: "secrets", mountPath: SECRETS_DIR, readOnly: true });
   }
+  // The claim's volume comes from the StatefulSet's template, so the pod declares only the mount.
+  if (w.data) mounts.push({ name: "data", mountPath: w.data.mountPath });
   Object.entries(w.scratch).forEach(([path, sizeMiB], i) => {
     volumes.push({ name: `scratch-${i}`, emptyDir: { medium: "Memory", sizeLimit: `${sizeMiB}Mi` } });
     mounts.push({ name: `scratch-${i}`, mountPath: path });

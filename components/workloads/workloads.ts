@@ -20,19 +20,18 @@ import { gatewayEnvironment } from "../containers/services/gateway";
 import { DEFAULT_IMAGES, SERVICE_USERS } from "../containers/images";
 import { ROLE_LABEL } from "../cluster/node-group";
 import { hardenedPodSpec, cataloguePort, type WorkloadSpec } from "./pod-spec";
-import { networkPolicies, SERVICE_LABEL, type FlowInput } from "./network-policies";
+import { ClusterMonitoring, type ClusterMonitoringSettings } from "./monitoring";
+import { namespacedObjects } from "./objects";
+import { labelsOf, NAMESPACES, POD_SECURITY, PROMETHEUS, selectorOf, type NamespaceRole } from "./names";
+import { networkPolicies, type FlowInput } from "./network-policies";
 
-export const NAMESPACES = { app: "rampart-app", media: "rampart-media" } as const;
-/** Where Prometheus runs (issue-independent: the monitoring stack labels its server so). */
-export const PROMETHEUS = { namespace: "rampart-monitoring", podLabels: { [SERVICE_LABEL]: "prometheus" } } as const;
-/** Pod Security Admission level per namespace; media is the stated exception (host networking). */
-export const POD_SECURITY: Record<keyof typeof NAMESPACES, "restricted" | "privileged"> = { app: "restricted", media: "privileged" };
+export { NAMESPACES, POD_SECURITY, PROMETHEUS } from "./names";
 
 export interface WorkloadsArgs {
   domain: string;
   hostnames: { app: string; turn: string };
   allowedOrigins: pulumi.Input<pulumi.Input<string>[]>;
-  images: { gateway: string; livekit?: string; coturn?: string; edge?: string };
+  images: { gateway: string; livekit?: string; coturn?: string; edge?: string; prometheus?: string; alertmanager?: string; grafana?: string; blackbox?: string };
   redis: { host: pulumi.Input<string>; gatewayPassword: pulumi.Input<string>; livekitPassword: pulumi.Input<string> };
   edgeTls: { certPem: pulumi.Input<string>; keyPem: pulumi.Input<string>; originPullCaPem: pulumi.Input<string> };
   turnTls: { certPem: pulumi.Input<string>; keyPem: pulumi.Input<string> };
@@ -54,6 +53,10 @@ export interface WorkloadsArgs {
   /** Subnets of the app nodes, ElastiCache and OpenSearch. */
   privateSubnetCidrs: readonly string[];
   adminCidrs: readonly string[];
+  /** Prometheus, Alertmanager, Grafana and the blackbox exporter in their own namespace. */
+  monitoring: ClusterMonitoringSettings;
+  /** The data key (monitoring volumes are encrypted with it). */
+  kmsKeyArn: pulumi.Input<string>;
   /** The load balancer's security group (Cloudflare only) and its static addresses, one per public subnet. */
   loadBalancer: { securityGroupId: pulumi.Input<string>; edgeEipAllocationIds: pulumi.Input<string>[]; turnEipAllocationIds: pulumi.Input<string>[] };
 }
@@ -66,12 +69,12 @@ const LOAD_BALANCER_ANNOTATIONS = {
   "service.beta.kubernetes.io/aws-load-balancer-attributes": "load_balancing.cross_zone.enabled=true",
 } as const;
 
-const selectorOf = (service: string) => ({ [SERVICE_LABEL]: service });
-const labelsOf = (service: string) => ({ [SERVICE_LABEL]: service, "app.kubernetes.io/name": service, "app.kubernetes.io/part-of": "rampart" });
 
 export class RampartWorkloads extends pulumi.ComponentResource {
   /** The hardened pod specs, by workload (plain data, as declared). */
   public readonly podSpecs: Record<"gateway" | "edge" | "livekit" | "coturn", pulumi.Output<unknown>>;
+  /** Grafana's `admin` password (secret). */
+  public readonly grafanaAdminPassword: pulumi.Output<string>;
 
   constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("rampart:workloads:RampartWorkloads", name, {}, opts);
@@ -82,8 +85,8 @@ export class RampartWorkloads extends pulumi.ComponentResource {
     const child = { parent: this };
 
     // --- namespaces, with Pod Security Admission labels
-    const ns = {} as Record<keyof typeof NAMESPACES, k8s.core.v1.Namespace>;
-    for (const role of ["app", "media"] as const) {
+    const ns = {} as Record<NamespaceRole, k8s.core.v1.Namespace>;
+    for (const role of ["app", "media", "monitoring"] as const) {
       const level = POD_SECURITY[role];
       ns[role] = new k8s.core.v1.Namespace(`${name}-${role}`, {
         metadata: {
@@ -102,7 +105,7 @@ export class RampartWorkloads extends pulumi.ComponentResource {
         },
       }, child);
     }
-    const inNs = (role: keyof typeof NAMESPACES) => ({ parent: this, dependsOn: [ns[role]] });
+    const inNs = (role: NamespaceRole) => ({ parent: this, dependsOn: [ns[role]] });
 
     // --- secrets (generated or from config), each stays a Pulumi secret into the Kubernetes Secret
     const livekitKeyId = new random.RandomString(`${name}-livekit-api-key`, { length: 16, special: false }, child);
@@ -113,21 +116,9 @@ export class RampartWorkloads extends pulumi.ComponentResource {
     const fanoutKey = args.gateway.fanoutKey !== undefined ? pulumi.secret(args.gateway.fanoutKey) : generatedSecret(`${name}-gateway-fanout-key`, this, 64);
     const prometheusPassword = generatedSecret(`${name}-livekit-prometheus-password`, this);
 
-    const secret = (role: keyof typeof NAMESPACES, service: string, data: Record<string, pulumi.Input<string>>) =>
-      new k8s.core.v1.Secret(`${name}-${service}`, {
-        metadata: { name: service, namespace: NAMESPACES[role], labels: labelsOf(service) },
-        type: "Opaque",
-        stringData: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, pulumi.secret(v)])),
-      }, inNs(role));
-    const configMap = (role: keyof typeof NAMESPACES, service: string, data: Record<string, pulumi.Input<string>>) =>
-      new k8s.core.v1.ConfigMap(`${name}-${service}`, { metadata: { name: service, namespace: NAMESPACES[role], labels: labelsOf(service) }, data }, inNs(role));
-    const serviceAccount = (role: keyof typeof NAMESPACES, service: string) =>
-      new k8s.core.v1.ServiceAccount(`${name}-${service}`, {
-        metadata: { name: service, namespace: NAMESPACES[role], labels: labelsOf(service) },
-        automountServiceAccountToken: false,
-      }, inNs(role));
+    const { secret, configMap, serviceAccount } = namespacedObjects(name, inNs);
 
-    const cluster = (service: string, role: keyof typeof NAMESPACES) => `${service}.${NAMESPACES[role]}.svc.cluster.local`;
+    const cluster = (service: string, role: NamespaceRole) => `${service}.${NAMESPACES[role]}.svc.cluster.local`;
     const onRole = (role: "app" | "media") => ({ [ROLE_LABEL]: role });
     const mediaToleration = [{ key: ROLE_LABEL, operator: "Equal", value: "media", effect: "NoSchedule" }];
     const spreadOverZones = (service: string) => [
@@ -177,6 +168,7 @@ export class RampartWorkloads extends pulumi.ComponentResource {
       tls: { certPath: `${turnDir}/turn-cert.pem`, keyPath: secretPath("turn-key.pem") },
       userDbPath: "/var/lib/coturn/turndb",
       pidFilePath: "/var/lib/coturn/turnserver.pid",
+      prometheus: { address: "node" },
     });
     configMap("media", "coturn", { "turnserver.conf": turnConf, "turn-cert.pem": args.turnTls.certPem });
     secret("media", "coturn", { "turn-secret.conf": turnSecret.apply(renderTurnSecretConf), "turn-key.pem": args.turnTls.keyPem });
@@ -185,8 +177,8 @@ export class RampartWorkloads extends pulumi.ComponentResource {
       service: "coturn",
       image: args.images.coturn ?? DEFAULT_IMAGES.coturn,
       ...SERVICE_USERS.coturn,
-      ports: [cataloguePort("turn-udp"), cataloguePort("turn-tcp"), cataloguePort("turns-tcp")],
-      command: turnserverNodeStartCommand({ configPath: `${turnDir}/turnserver.conf`, secretPath: secretPath("turn-secret.conf"), mergedPath: "/var/lib/coturn/turnserver.conf" }),
+      ports: [cataloguePort("turn-udp"), cataloguePort("turn-tcp"), cataloguePort("turns-tcp"), cataloguePort("coturn-prometheus", "metrics")],
+      command: turnserverNodeStartCommand({ configPath: `${turnDir}/turnserver.conf`, secretPath: secretPath("turn-secret.conf"), mergedPath: "/var/lib/coturn/turnserver.conf", prometheusOnNode: true }),
       fieldEnv: { NODE_IP: "status.hostIP" },
       files: { configMap: { name: "coturn", dir: turnDir, files: ["turnserver.conf", "turn-cert.pem"] }, secret: { name: "coturn", files: ["turn-secret.conf", "turn-key.pem"] } },
       scratch: { "/var/lib/coturn": 16 },
@@ -381,6 +373,18 @@ export class RampartWorkloads extends pulumi.ComponentResource {
       },
     }, inNs("app"));
 
+    // --- monitoring: scrapes every workload above, alerts, the dashboard
+    const monitoring = new ClusterMonitoring(name, {
+      ...args.monitoring,
+      images: { prometheus: args.images.prometheus, alertmanager: args.images.alertmanager, grafana: args.images.grafana, blackbox: args.images.blackbox, ...args.monitoring.images },
+      livekitScrapePassword: prometheusPassword,
+      turns: { endpoint: `${args.hostnames.turn}:${port("turns-tcp").from}`, serverName: args.hostnames.turn, certPem: args.turnTls.certPem },
+      kmsKeyArn: args.kmsKeyArn,
+      nodeSelector: onRole("app"),
+      externalLabels: { rampart_target: "aws-scale" },
+    }, { parent: this, dependsOn: [ns.app, ns.media, ns.monitoring] });
+    this.grafanaAdminPassword = monitoring.grafanaAdminPassword;
+
     // --- NetworkPolicies: default deny, then the catalogue's flows
     const flows = (cloudflareCidrs: string[]): FlowInput => ({
       placement: {
@@ -390,6 +394,10 @@ export class RampartWorkloads extends pulumi.ComponentResource {
         coturn: { kind: "host-network", namespace: NAMESPACES.media, nodeCidrs: args.publicSubnetCidrs },
         redis: { kind: "managed", cidrs: args.privateSubnetCidrs },
         elasticsearch: { kind: "managed", cidrs: args.privateSubnetCidrs },
+        prometheus: { kind: "pod", namespace: NAMESPACES.monitoring },
+        alertmanager: { kind: "pod", namespace: NAMESPACES.monitoring },
+        grafana: { kind: "pod", namespace: NAMESPACES.monitoring },
+        blackbox: { kind: "pod", namespace: NAMESPACES.monitoring },
       },
       adminCidrs: args.adminCidrs,
       cloudflareCidrs,
@@ -401,7 +409,7 @@ export class RampartWorkloads extends pulumi.ComponentResource {
     const planned = pulumi.output(args.cloudflareRanges).apply((ranges) => networkPolicies(flows(ranges)));
     for (const key of plannedNames) {
       const [namespace, policyName] = key.split("/") as [string, string];
-      const role = namespace === NAMESPACES.app ? "app" : "media";
+      const role = (Object.keys(NAMESPACES) as NamespaceRole[]).find((r) => NAMESPACES[r] === namespace)!;
       const spec = planned.apply((all) => all.find((p) => `${p.namespace}/${p.name}` === key)!);
       new k8s.networking.v1.NetworkPolicy(`${name}-${namespace}-${policyName}`, {
         metadata: { name: policyName, namespace, labels: { "app.kubernetes.io/part-of": "rampart" }, annotations: { "rampart.io/flow": spec.source } },
@@ -413,6 +421,6 @@ export class RampartWorkloads extends pulumi.ComponentResource {
       }, inNs(role));
     }
 
-    this.registerOutputs({});
+    this.registerOutputs({ grafanaAdminPassword: this.grafanaAdminPassword });
   }
 }

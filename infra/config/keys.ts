@@ -187,6 +187,11 @@ export const CONFIG_KEYS = {
     default: ALERT_DEFAULTS.connectionCapHits,
     description: "GatewayConnectionCapHits: connections refused by the per-IP/per-user caps or blocks within the window.",
   },
+  alertFanoutRejectedThreshold: {
+    type: "integer",
+    default: ALERT_DEFAULTS.fanoutRejected,
+    description: "GatewayForgedFanout: room payloads dropped for a missing or wrong fan-out MAC within the window (forged publishes on Redis).",
+  },
   alertTurnAllocationThreshold: {
     type: "integer",
     default: ALERT_DEFAULTS.turnAllocations,

@@ -1,8 +1,9 @@
 /**
  * Debian's Prometheus scrapes a real gateway (on real Redis) every second with Rampart's rendered scrape
  * config and rule file; a bounded burst of forged tokens makes GatewayFailedAuthBurst active in
- * Prometheus's own API; Debian's Alertmanager, on Rampart's rendered routing, delivers it to a local
- * receiver through a secret URL file. Then Redis is stopped and GatewayRedisUnreachable fires.
+ * Prometheus's own API; the Alertmanager release the stacks pin (built from its Go module), on Rampart's
+ * rendered routing, delivers it to a local webhook receiver and a local Slack-format receiver, each URL
+ * read from a secret file. Then Redis is stopped and GatewayRedisUnreachable fires.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,7 +13,7 @@ import { TestClient } from "../gateway/support/client.js";
 import { startTestGateway, type TestGateway } from "../gateway/support/gateway.js";
 import { startRedis, type TestRedis } from "../gateway/support/redis.js";
 import { describeWithBinaries } from "../support/testbed.js";
-import { eventually, startAlertmanager, startPrometheus, startReceiver, type Receiver, type RunningServer } from "./support/servers.js";
+import { eventually, pinnedAlertmanager, startAlertmanager, startPrometheus, startReceiver, type Receiver, type RunningServer } from "./support/servers.js";
 import { PROMETHEUS_TOOLS, tempDir } from "./support/tools.js";
 
 interface PromAlert {
@@ -45,15 +46,24 @@ describeWithBinaries([...PROMETHEUS_TOOLS, "redis-server"])("Prometheus and Aler
 
     const secrets = join(tmp.dir, "secrets");
     mkdirSync(secrets, { mode: 0o700 });
-    // The receiver's URL is a secret file, as a Slack webhook URL is in the stacks.
+    // The receivers' URLs are secret files, as the Slack and webhook URLs are in the stacks.
     writeFileSync(join(secrets, "alert-slack-url"), `${receiver.url}/hooks/rampart\n`, { mode: 0o400 });
+    writeFileSync(join(secrets, "alert-webhook-url"), `${receiver.url}/webhook/rampart\n`, { mode: 0o400 });
     const amConfig = join(tmp.dir, "alertmanager.yml");
     writeFileSync(
       amConfig,
-      renderAlertmanagerYml({ receivers: [{ kind: "slack", name: "slack", apiUrlFile: join(secrets, "alert-slack-url") }], groupWaitSeconds: 1, groupIntervalSeconds: 1, repeatIntervalSeconds: 3600 }),
+      renderAlertmanagerYml({
+        receivers: [
+          { kind: "webhook", name: "webhook", urlFile: join(secrets, "alert-webhook-url") },
+          { kind: "slack", name: "slack", apiUrlFile: join(secrets, "alert-slack-url") },
+        ],
+        groupWaitSeconds: 1,
+        groupIntervalSeconds: 1,
+        repeatIntervalSeconds: 3600,
+      }),
     );
     mkdirSync(join(tmp.dir, "am-data"));
-    alertmanager = await startAlertmanager(amConfig, join(tmp.dir, "am-data"));
+    alertmanager = await startAlertmanager(amConfig, join(tmp.dir, "am-data"), pinnedAlertmanager().alertmanager);
 
     const rules = join(tmp.dir, "rules.yml");
     writeFileSync(rules, renderAlertRules(THRESHOLDS));
@@ -125,8 +135,17 @@ describeWithBinaries([...PROMETHEUS_TOOLS, "redis-server"])("Prometheus and Aler
     expect((await alerts()).filter((a) => a.state === "firing").map((a) => a.labels.alertname)).toEqual(["GatewayFailedAuthBurst"]);
   }, 120_000);
 
-  it("Alertmanager delivers it to the receiver named in the secret URL file", async () => {
-    const post = await eventually("a notification", async () => receiver.posts.find((p) => p.body.includes("GatewayFailedAuthBurst")), 60_000);
+  it("Alertmanager delivers it to the webhook whose URL is in the secret url_file", async () => {
+    const post = await eventually("a webhook notification", async () => receiver.posts.find((p) => p.path === "/webhook/rampart" && p.body.includes("GatewayFailedAuthBurst")), 60_000);
+    const payload = JSON.parse(post.body) as { receiver: string; status: string; alerts: Array<{ labels: Record<string, string>; annotations: Record<string, string> }> };
+    expect(payload.receiver).toBe("webhook");
+    expect(payload.status).toBe("firing");
+    expect(payload.alerts[0]!.labels).toMatchObject({ alertname: "GatewayFailedAuthBurst", severity: "warning" });
+    expect(payload.alerts[0]!.annotations.runbook).toBe("docs/alerts.md#gatewayfailedauthburst");
+  }, 120_000);
+
+  it("and to the Slack-format receiver named in its secret URL file", async () => {
+    const post = await eventually("a Slack notification", async () => receiver.posts.find((p) => p.path === "/hooks/rampart" && p.body.includes("GatewayFailedAuthBurst")), 60_000);
     expect(post.path).toBe("/hooks/rampart");
     const payload = JSON.parse(post.body) as { attachments: Array<{ title: string; text: string }> };
     expect(payload.attachments[0]!.title).toBe("FIRING: GatewayFailedAuthBurst");

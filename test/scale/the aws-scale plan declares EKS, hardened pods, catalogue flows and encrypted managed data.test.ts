@@ -20,7 +20,8 @@ type Planned = { type: string; name: string; inputs: Rec };
 const all = () => plan.resources as unknown as Planned[];
 const inputs = (type: string) => ofType(all(), type).map((r) => r.inputs);
 const podOf = (r: { inputs: Rec }) => r.inputs.spec.template.spec as Rec;
-const workloads = () => [...ofType(all(), "kubernetes:apps/v1:Deployment"), ...ofType(all(), "kubernetes:apps/v1:DaemonSet")];
+const NO_SECRETS: readonly string[] = ["blackbox", "alertmanager"];
+const workloads = () => ["Deployment", "DaemonSet", "StatefulSet"].flatMap((kind) => ofType(all(), `kubernetes:apps/v1:${kind}`));
 
 describe("aws-scale: the plan of the example stack", () => {
   it("is clean under the policy pack", () => {
@@ -77,12 +78,13 @@ describe("aws-scale: the plan of the example stack", () => {
 
   it("declares every pod with the container baseline: numeric non-root user, read-only root, no escalation, drop ALL, RuntimeDefault, limits, probes, no token", () => {
     const found = workloads();
-    expect(found.map((w) => w.inputs.metadata.name).sort()).toEqual(["coturn", "edge", "gateway", "livekit"]);
+    expect(found.map((w) => w.inputs.metadata.name).sort()).toEqual(["alertmanager", "blackbox", "coturn", "edge", "gateway", "grafana", "livekit", "prometheus"]);
     for (const w of found) {
       const pod = podOf(w);
       const service = w.inputs.metadata.name as keyof typeof SERVICE_USERS;
       expect(pod.automountServiceAccountToken).toBe(false);
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: SERVICE_USERS[service].uid, seccompProfile: { type: "RuntimeDefault" } });
+      expect(pod.securityContext.runAsGroup).not.toBe(0);
       expect(pod.hostPID).toBe(false);
       expect(pod.hostIPC).toBe(false);
       expect(pod.hostNetwork).toBe(["livekit", "coturn"].includes(service));
@@ -99,18 +101,21 @@ describe("aws-scale: the plan of the example stack", () => {
         expect(c.livenessProbe).toBeDefined();
         // Secrets only as read-only projected files, never env values.
         for (const e of c.env as Rec[]) expect(e.valueFrom?.secretKeyRef).toBeUndefined();
+        // The blackbox exporter holds no secret (it reads only the public certificate it verifies), nor does
+        // Alertmanager while the stack configures no receiver.
         const secretMount = (c.volumeMounts as Rec[]).find((m) => m.name === "secrets");
-        expect(secretMount).toMatchObject({ mountPath: "/run/secrets", readOnly: true });
+        if (NO_SECRETS.includes(service)) expect(secretMount).toBeUndefined();
+        else expect(secretMount).toMatchObject({ mountPath: "/run/secrets", readOnly: true });
       }
-      const secrets = (pod.volumes as Rec[]).find((v) => v.name === "secrets")!;
-      expect(secrets.projected.defaultMode).toBe(0o400);
+      const secrets = (pod.volumes as Rec[]).find((v) => v.name === "secrets");
+      if (!NO_SECRETS.includes(service)) expect(secrets!.projected.defaultMode).toBe(0o400);
       expect((pod.volumes as Rec[]).some((v) => v.hostPath)).toBe(false);
     }
   });
 
   it("keeps every Kubernetes Secret a Pulumi secret: masked in the plan, plain only to the provider", () => {
     const planned = ofType(all(), "kubernetes:core/v1:Secret");
-    expect(planned.map((s) => s.inputs.metadata.name).sort()).toEqual(["coturn", "edge", "gateway", "livekit"]);
+    expect(planned.map((s) => s.inputs.metadata.name).sort()).toEqual(["coturn", "edge", "gateway", "grafana", "livekit", "prometheus"]);
     for (const s of planned) expect(s.inputs.stringData).toBe("[secret]");
     const gateway = named(plan.declared, "kubernetes:core/v1:Secret", "rampart-gateway");
     expect(Object.keys(secretValue((gateway.inputs as Rec).stringData) as Rec).sort()).toEqual(["fanout-key", "jwt-secret", "livekit-api-secret", "redis-password", "turn-secret"]);

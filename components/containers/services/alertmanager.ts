@@ -26,6 +26,46 @@ export interface AlertmanagerArgs {
 const SECRET = { slack: "alert-slack-url", webhook: "alert-webhook-url", email: "alert-email-password" } as const;
 const DATA = "/alertmanager";
 
+/** Why receiver settings are refused (empty when they are usable). */
+export function alertReceiverProblem(r: AlertReceiverArgs): string | undefined {
+  if (r.email && (r.email.username === undefined) !== (r.email.password === undefined)) return "alertmanager: the email username and password go together";
+  return undefined;
+}
+
+/**
+ * The receivers as Alertmanager's config names them, and the secret files they read: every URL and password
+ * is a file under the secrets directory, never a config value. The same on every platform.
+ */
+export function alertReceivers(r: AlertReceiverArgs): { receivers: Receiver[]; secretFiles: Array<{ name: string; content: pulumi.Input<string> }> } {
+  const receivers: Receiver[] = [
+    ...(r.slackWebhookUrl !== undefined ? [{ kind: "slack" as const, name: "slack", apiUrlFile: secretPath(SECRET.slack) }] : []),
+    ...(r.webhookUrl !== undefined ? [{ kind: "webhook" as const, name: "webhook", urlFile: secretPath(SECRET.webhook) }] : []),
+    ...(r.email
+      ? [
+          {
+            kind: "email" as const,
+            name: "email",
+            to: r.email.to,
+            from: r.email.from,
+            smarthost: r.email.smarthost,
+            ...(r.email.username !== undefined ? { authUsername: r.email.username, authPasswordFile: secretPath(SECRET.email) } : {}),
+          },
+        ]
+      : []),
+  ];
+  const secretFiles = [
+    ...(r.slackWebhookUrl !== undefined ? [{ name: SECRET.slack, content: r.slackWebhookUrl }] : []),
+    ...(r.webhookUrl !== undefined ? [{ name: SECRET.webhook, content: r.webhookUrl }] : []),
+    ...(r.email?.password !== undefined ? [{ name: SECRET.email, content: r.email.password }] : []),
+  ];
+  return { receivers, secretFiles };
+}
+
+/** Alertmanager's command line: clustering off (no 9094 listener). */
+export function alertmanagerFlags(o: { configFile: string; dataDir: string; listen: number }): string[] {
+  return [`--config.file=${o.configFile}`, `--storage.path=${o.dataDir}`, `--web.listen-address=0.0.0.0:${o.listen}`, "--cluster.listen-address="];
+}
+
 /**
  * Alertmanager: routes every alert to each configured receiver (Slack, webhook, email), credentials
  * from 0400 files; clustering off (no 9094 listener); silences and notification log on a named volume;
@@ -40,32 +80,9 @@ export class Alertmanager extends pulumi.ComponentResource {
     const containerName = args.containerName ?? name;
     const listen = port("alertmanager-http").from;
     const ymlPath = `${configDir("alertmanager")}/alertmanager.yml`;
-    const r = args.receivers;
-    if (r.email && (r.email.username === undefined) !== (r.email.password === undefined)) {
-      throw new pulumi.ResourceError("alertmanager: the email username and password go together", this);
-    }
-
-    const receivers: Receiver[] = [
-      ...(r.slackWebhookUrl !== undefined ? [{ kind: "slack" as const, name: "slack", apiUrlFile: secretPath(SECRET.slack) }] : []),
-      ...(r.webhookUrl !== undefined ? [{ kind: "webhook" as const, name: "webhook", urlFile: secretPath(SECRET.webhook) }] : []),
-      ...(r.email
-        ? [
-            {
-              kind: "email" as const,
-              name: "email",
-              to: r.email.to,
-              from: r.email.from,
-              smarthost: r.email.smarthost,
-              ...(r.email.username !== undefined ? { authUsername: r.email.username, authPasswordFile: secretPath(SECRET.email) } : {}),
-            },
-          ]
-        : []),
-    ];
-    const secretFiles = [
-      ...(r.slackWebhookUrl !== undefined ? [{ name: SECRET.slack, content: r.slackWebhookUrl }] : []),
-      ...(r.webhookUrl !== undefined ? [{ name: SECRET.webhook, content: r.webhookUrl }] : []),
-      ...(r.email?.password !== undefined ? [{ name: SECRET.email, content: r.email.password }] : []),
-    ];
+    const problem = alertReceiverProblem(args.receivers);
+    if (problem) throw new pulumi.ResourceError(problem, this);
+    const { receivers, secretFiles } = alertReceivers(args.receivers);
 
     const data = new docker.Volume(`${name}-data`, { name: `${containerName}-data`, labels: [{ label: "rampart.service", value: "alertmanager" }] }, { parent: this });
 
@@ -83,7 +100,7 @@ export class Alertmanager extends pulumi.ComponentResource {
         volumes: [{ name: data.name, target: DATA, copyImageContent: true }],
         configFiles: [{ path: ymlPath, content: renderAlertmanagerYml({ receivers }) }],
         secretFiles,
-        command: [`--config.file=${ymlPath}`, `--storage.path=${DATA}`, `--web.listen-address=0.0.0.0:${listen}`, "--cluster.listen-address="],
+        command: alertmanagerFlags({ configFile: ymlPath, dataDir: DATA, listen }),
         memoryMiB: args.memoryMiB ?? 256,
         cpus: args.cpus ?? 0.5,
         healthcheck: {

@@ -29,6 +29,37 @@ const PROVISIONING = "/etc/grafana/provisioning";
 const DASHBOARDS = "/etc/grafana-dashboards";
 const ADMIN_PASSWORD = "grafana-admin-password";
 
+export interface GrafanaLayout {
+  readonly configFile: string;
+  readonly provisioningDir: string;
+  readonly dashboardsDir: string;
+  readonly dataDir: string;
+}
+export const GRAFANA_LAYOUT: GrafanaLayout = { configFile: CONFIG, provisioningDir: PROVISIONING, dashboardsDir: DASHBOARDS, dataDir: DATA };
+export const GRAFANA_ADMIN_PASSWORD_FILE = ADMIN_PASSWORD;
+
+/**
+ * Grafana's files on every platform: grafana.ini (logins only, the admin password from a file), Prometheus as
+ * the one data source, and the security dashboard provisioned read-only. None holds a secret.
+ */
+export function grafanaFiles(layout: GrafanaLayout, prometheusUrl: pulumi.Input<string>): Array<{ path: string; content: pulumi.Input<string> }> {
+  const provisioning = pulumi.output(prometheusUrl).apply((url) => ({ prometheusUrl: url, dashboardsDir: layout.dashboardsDir }));
+  return [
+    {
+      path: layout.configFile,
+      content: renderGrafanaIni({ httpPort: port("grafana-http").from, adminUser: "admin", adminPasswordFile: secretPath(ADMIN_PASSWORD), provisioningDir: layout.provisioningDir, dataDir: layout.dataDir }),
+    },
+    { path: `${layout.provisioningDir}/datasources/rampart.yaml`, content: provisioning.apply(renderGrafanaDatasource) },
+    { path: `${layout.provisioningDir}/dashboards/rampart.yaml`, content: provisioning.apply(renderGrafanaDashboardProvider) },
+    { path: `${layout.dashboardsDir}/rampart-security.json`, content: renderSecurityDashboard() },
+  ];
+}
+
+/** The image's start script reads its paths from these (they hold no secret). */
+export function grafanaEnvironment(layout: GrafanaLayout): Record<string, string> {
+  return { GF_PATHS_CONFIG: layout.configFile, GF_PATHS_DATA: layout.dataDir, GF_PATHS_PROVISIONING: layout.provisioningDir };
+}
+
 /**
  * Grafana with the security dashboard provisioned (read-only, not editable in the UI), Prometheus as
  * its only data source, logins only (no anonymous access, no sign-up), the admin password generated
@@ -44,7 +75,6 @@ export class Grafana extends pulumi.ComponentResource {
     const containerName = args.containerName ?? name;
     const listen = port("grafana-http").from;
     this.adminPassword = generatedSecret(`${name}-admin-password`, this);
-    const provisioning = pulumi.output(args.prometheusUrl).apply((prometheusUrl) => ({ prometheusUrl, dashboardsDir: DASHBOARDS }));
 
     const data = new docker.Volume(`${name}-data`, { name: `${containerName}-data`, labels: [{ label: "rampart.service", value: "grafana" }] }, { parent: this });
 
@@ -60,18 +90,9 @@ export class Grafana extends pulumi.ComponentResource {
         ports: [{ portId: "grafana-http", hostIp: args.publishAddress }],
         tmpfs: { "/tmp": { sizeMiB: 32 } },
         volumes: [{ name: data.name, target: DATA, copyImageContent: true }],
-        configFiles: [
-          {
-            path: CONFIG,
-            content: renderGrafanaIni({ httpPort: listen, adminUser: "admin", adminPasswordFile: secretPath(ADMIN_PASSWORD), provisioningDir: PROVISIONING, dataDir: DATA }),
-          },
-          { path: `${PROVISIONING}/datasources/rampart.yaml`, content: provisioning.apply(renderGrafanaDatasource) },
-          { path: `${PROVISIONING}/dashboards/rampart.yaml`, content: provisioning.apply(renderGrafanaDashboardProvider) },
-          { path: `${DASHBOARDS}/rampart-security.json`, content: renderSecurityDashboard() },
-        ],
+        configFiles: grafanaFiles(GRAFANA_LAYOUT, args.prometheusUrl),
         secretFiles: [{ name: ADMIN_PASSWORD, content: this.adminPassword }],
-        // The image's start script reads its paths from these (they hold no secret).
-        env: { GF_PATHS_CONFIG: CONFIG, GF_PATHS_DATA: DATA, GF_PATHS_PROVISIONING: PROVISIONING },
+        env: grafanaEnvironment(GRAFANA_LAYOUT),
         memoryMiB: args.memoryMiB ?? 512,
         cpus: args.cpus ?? 1,
         healthcheck: {

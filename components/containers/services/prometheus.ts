@@ -36,6 +36,18 @@ export interface PrometheusArgs {
 const DEFAULTS = { retentionDays: 15, scrapeIntervalSeconds: 15, memoryMiB: 1024, cpus: 1 } as const;
 const DATA = "/prometheus";
 
+/** Prometheus's command line on every platform: config, samples directory, retention by time and size. */
+export function prometheusFlags(o: { configFile: string; dataDir: string; retentionDays: number; listen: number }): string[] {
+  return [
+    `--config.file=${o.configFile}`,
+    `--storage.tsdb.path=${o.dataDir}`,
+    `--storage.tsdb.retention.time=${o.retentionDays}d`,
+    // A full disk stops scraping; the size cap keeps the volume's growth bounded whatever the scrape volume.
+    "--storage.tsdb.retention.size=8GB",
+    `--web.listen-address=0.0.0.0:${o.listen}`,
+  ];
+}
+
 /**
  * Prometheus: scrapes the gateway, LiveKit and coturn over the stack's networks with credentials from
  * 0400 files, evaluates Rampart's alert rules and sends alerts to Alertmanager; samples on a named
@@ -101,14 +113,7 @@ export class Prometheus extends pulumi.ComponentResource {
           { path: rulesPath, content: renderAlertRules(args.thresholds ?? ALERT_DEFAULTS) },
         ],
         secretFiles: args.sources.flatMap((s) => (s.basicAuth ? [{ name: passwordFile(s.job), content: s.basicAuth.password }] : [])),
-        command: [
-          `--config.file=${ymlPath}`,
-          `--storage.tsdb.path=${DATA}`,
-          `--storage.tsdb.retention.time=${retentionDays}d`,
-          // A full disk stops scraping; the size cap keeps the volume's growth bounded whatever the scrape volume.
-          "--storage.tsdb.retention.size=8GB",
-          `--web.listen-address=0.0.0.0:${listen}`,
-        ],
+        command: prometheusFlags({ configFile: ymlPath, dataDir: DATA, retentionDays, listen }),
         memoryMiB: args.memoryMiB ?? DEFAULTS.memoryMiB,
         cpus: args.cpus ?? DEFAULTS.cpus,
         healthcheck: {

@@ -98,12 +98,14 @@ export const PORTS: readonly PortEntry[] = [
   { id: "livekit-prometheus", service: "livekit", from: 6789, to: 6789, protocol: "tcp", class: "admin", scrape: true, description: "LiveKit Prometheus metrics (basic auth)" },
   { id: "gateway-metrics", service: "gateway", from: 9464, to: 9464, protocol: "tcp", class: "admin", scrape: true, description: "Gateway Prometheus metrics" },
   { id: "coturn-prometheus", service: "coturn", from: 9641, to: 9641, protocol: "tcp", class: "admin", scrape: true, description: "coturn Prometheus metrics" },
-  { id: "prometheus-http", service: "prometheus", from: 9090, to: 9090, protocol: "tcp", class: "admin", platforms: ["docker"], description: "Prometheus UI and API (alerts, queries); operators only" },
-  { id: "alertmanager-http", service: "alertmanager", from: 9093, to: 9093, protocol: "tcp", class: "admin", platforms: ["docker"], description: "Alertmanager UI and API (silences, alert state); operators only, clustering off" },
-  { id: "grafana-http", service: "grafana", from: 3000, to: 3000, protocol: "tcp", class: "admin", platforms: ["docker"], description: "Grafana security dashboard (admin login); operators only" },
-  // Reached only by Prometheus on the monitoring network: published on no target's host, so no security
-  // group or host firewall rule is derived from it.
-  { id: "blackbox-exporter", service: "blackbox", from: 9115, to: 9115, protocol: "tcp", class: "admin", targets: [], description: "Blackbox exporter (certificate-expiry probes), monitoring network only, never published" },
+  // On Kubernetes operators reach the three UIs with `kubectl port-forward` (the API server's admin-only
+  // endpoint); the peers are the in-cluster flows between them.
+  { id: "prometheus-http", service: "prometheus", from: 9090, to: 9090, protocol: "tcp", class: "admin", peers: ["grafana"], description: "Prometheus UI and API (alerts, queries); operators only" },
+  { id: "alertmanager-http", service: "alertmanager", from: 9093, to: 9093, protocol: "tcp", class: "admin", peers: ["prometheus"], description: "Alertmanager UI and API (silences, alert state); operators only, clustering off" },
+  { id: "grafana-http", service: "grafana", from: 3000, to: 3000, protocol: "tcp", class: "admin", description: "Grafana security dashboard (admin login); operators only" },
+  // Reached only by Prometheus: on Docker over the monitoring network and published on no host (so no
+  // security group or host firewall rule is derived from it there), on Kubernetes by a NetworkPolicy flow.
+  { id: "blackbox-exporter", service: "blackbox", from: 9115, to: 9115, protocol: "tcp", class: "vpc", platforms: ["kubernetes"], peers: ["prometheus"], description: "Blackbox exporter (certificate-expiry probes), reached by Prometheus only, never published" },
   { id: "bot-admin", service: "external", from: 9101, to: 9113, protocol: "tcp", class: "admin", description: "Admin UIs of neighbouring bot servers (9101-9113)" },
 
   // vpc: service-to-service traffic inside the VPC only.

@@ -80,6 +80,14 @@ export const RULE_CASES: readonly RuleCase[] = [
     silent: [{ series: `anomaly_blocks_total{instance="${GW}",job="gateway",pattern="failed_auth"}`, values: "0x10" }],
   },
   {
+    alert: "GatewayForgedFanout",
+    // One forged payload in the last five minutes. Silent: none dropped.
+    fires: [{ series: `fanout_rejected_total{instance="${GW}",job="gateway",reason="bad_mac"}`, values: "0x8 1 1" }],
+    labels: { instance: GW },
+    value: "1",
+    silent: [{ series: `fanout_rejected_total{instance="${GW}",job="gateway",reason="bad_mac"}`, values: "0x10" }],
+  },
+  {
     alert: "GatewayConnectionCapHits",
     // 10 capped connections a minute: 50 > 30. Silent: 5 capped, and message limits (not a cap).
     fires: [{ series: `rate_limit_hits_total{instance="${GW}",job="gateway",scope="conn_ip"}`, values: "0+10x10" }],

@@ -1,8 +1,10 @@
 /**
- * Debian's Prometheus and Alertmanager as child processes on loopback, each on a free port with its own
+ * Debian's Prometheus and Alertmanager (or the pinned Alertmanager release built from its Go module) as
+ * child processes on loopback, each on a free port with its own
  * data directory, stopped by their PIDs; and a local HTTP receiver that records what Alertmanager posts.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { dirname, join } from "node:path";
 import { createServer, type Server } from "node:http";
 import { freePort } from "../../gateway/support/ports.js";
 
@@ -57,9 +59,10 @@ export function startPrometheus(configFile: string, dataDir: string): Promise<Ru
   );
 }
 
-export function startAlertmanager(configFile: string, dataDir: string): Promise<RunningServer> {
+/** `binary`: Debian's 0.25 by default, or `pinnedAlertmanager().alertmanager` (the release the stacks pin). */
+export function startAlertmanager(configFile: string, dataDir: string, binary = "prometheus-alertmanager"): Promise<RunningServer> {
   return startServer(
-    "prometheus-alertmanager",
+    binary,
     // An empty cluster address turns clustering (and its 9094 listener) off, as in the stacks.
     (port) => [`--config.file=${configFile}`, `--storage.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address="],
     60_000,
@@ -139,4 +142,22 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+const ROOT = join(__dirname, "..", "..", "..");
+
+/**
+ * The Alertmanager release the stacks pin (DEFAULT_IMAGES.alertmanager) and its amtool, built from the Go
+ * module by scripts/testbed/build-go-tool.sh into a cache outside the repo (seconds once cached; .ci/run
+ * builds it first). Throws, naming the script, when it cannot be had: a test using it fails, never skips.
+ */
+export function pinnedAlertmanager(): { alertmanager: string; amtool: string } {
+  const script = join(ROOT, "scripts", "testbed", "build-go-tool.sh");
+  let binary: string;
+  try {
+    binary = execFileSync(script, ["alertmanager"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 20 * 60_000 }).trim().split("\n").pop()!;
+  } catch (e) {
+    throw new Error(`the pinned Alertmanager could not be built: run ${script} alertmanager (${(e as Error).message.split("\n")[0]})`);
+  }
+  return { alertmanager: binary, amtool: join(dirname(binary), "amtool") };
 }
