@@ -42,8 +42,8 @@ export function renderDockerUserRules(input: FirewallInput, family: "ipv4" | "ip
 /**
  * The host's own INPUT rules (iptables-restore format, one file per family), for the services that run on
  * the host network (LiveKit and coturn on AWS). Their sockets are the host's: traffic to them is never
- * forwarded, so DOCKER-USER never sees it, and LiveKit binds its ICE/TCP port and its metrics port on every
- * interface whatever `bind_addresses` says. So the host filters new inbound TCP and UDP itself: a
+ * forwarded, so DOCKER-USER never sees it, and LiveKit binds its ICE/TCP port on every interface whatever
+ * `bind_addresses` says. So the host filters new inbound TCP and UDP itself: a
  * catalogued port from its class's sources passes, loopback, replies, the Docker bridges (containers
  * reaching a host-network service, e.g. the edge proxy reaching LiveKit's API) and DHCP replies pass,
  * everything else is dropped. ICMP is left alone (path MTU discovery, IPv6 neighbour discovery). The

@@ -10,9 +10,9 @@ import { describeWithBinaries } from "../support/testbed";
 /**
  * On AWS, LiveKit and coturn run on the host network: their sockets are the host's, so traffic to them is
  * never forwarded and the DOCKER-USER chain never sees it. LiveKit v1.13.5 binds its ICE/TCP port (7881)
- * and its metrics port (6789) on every interface whatever `bind_addresses` says (shown on the real server
- * by the container suite). The namespace lab (netns-firewall-lab.sh, LAB_MODE=host) listens on every
- * interface of its "host" namespace, as those services do, and probes from the internet, Cloudflare, an
+ * on every interface whatever `bind_addresses` says (shown on the real server by the container suite), and
+ * any port bound wrongly would be the same. The namespace lab (netns-firewall-lab.sh, LAB_MODE=host)
+ * listens on every interface of its "host" namespace and probes from the internet, Cloudflare, an
  * admin network and the VPC. Nothing leaves the lab's own namespaces.
  */
 const LAB = join(__dirname, "netns-firewall-lab.sh");

@@ -15,7 +15,9 @@ import { readFileSync } from "node:fs";
 import type { NetworkAttachment } from "../../../components/containers/hardened-container";
 import { Coturn } from "../../../components/containers/services/coturn";
 import { Gateway } from "../../../components/containers/services/gateway";
+import { secretPath } from "../../../components/containers/services/common";
 import { Livekit } from "../../../components/containers/services/livekit";
+import { renderLivekitYaml } from "../../../components/config/livekit";
 import { Redis } from "../../../components/containers/services/redis";
 import { captureResources, serviceAndHelpers, type CapturedResource } from "./capture";
 import { makeTestPki } from "./certs";
@@ -24,7 +26,7 @@ import { LOCAL_IMAGES } from "./engine-gate";
 import { DECLARED_NETWORK } from "./stack";
 
 export const LIVEKIT_IMAGE = LOCAL_IMAGES.livekit;
-export const MEDIA_SERVICES = ["redis", "coturn", "livekitA", "livekitB", "gateway"] as const;
+export const MEDIA_SERVICES = ["redis", "coturn", "livekitA", "livekitB", "livekitAwsBinds", "gateway"] as const;
 export type MediaService = (typeof MEDIA_SERVICES)[number];
 
 const IMAGE: Record<MediaService, string> = {
@@ -32,6 +34,7 @@ const IMAGE: Record<MediaService, string> = {
   coturn: LOCAL_IMAGES.coturn,
   livekitA: LIVEKIT_IMAGE,
   livekitB: LIVEKIT_IMAGE,
+  livekitAwsBinds: LIVEKIT_IMAGE,
   gateway: LOCAL_IMAGES.gateway,
 };
 
@@ -58,7 +61,7 @@ export async function declareMediaStack(): Promise<MediaPlan> {
   const b = randomInt(1, 254);
   const subnet = `11.${a}.${b}.0/24`;
   const at = (n: number) => `11.${a}.${b}.${n}`;
-  const address: Record<MediaService, string> = { redis: at(10), coturn: at(11), gateway: at(12), livekitA: at(20), livekitB: at(21) };
+  const address: Record<MediaService, string> = { redis: at(10), coturn: at(11), gateway: at(12), livekitA: at(20), livekitB: at(21), livekitAwsBinds: at(22) };
   const secrets = {
     redisGatewayPassword: secret(),
     redisLivekitPassword: secret(),
@@ -108,6 +111,7 @@ export async function declareMediaStack(): Promise<MediaPlan> {
     }),
     livekitA: await livekit("livekit-a", address.livekitA),
     livekitB: await livekit("livekit-b", address.livekitB),
+    livekitAwsBinds: withAwsBinds(await livekit("livekit-aws-binds", address.livekitAwsBinds), address.livekitAwsBinds),
     gateway: await capture("Gateway", () => {
       new Gateway("gateway", {
         image: "rampart/gateway:0.1.0",
@@ -125,6 +129,27 @@ export async function declareMediaStack(): Promise<MediaPlan> {
     }),
   };
   return { subnet, address, secrets, origin, captured };
+}
+
+/**
+ * A LiveKit node whose livekit.yaml is the AWS target's rendering (bind_addresses = the host's private
+ * address and loopback, the 50000-60000/udp range), the container's address standing in for the host's.
+ * One setting differs from AWS: use_external_ip stays off, because it makes LiveKit ask public STUN
+ * servers for its address, and no traffic may leave the suite's network. Only its sockets are examined.
+ */
+function withAwsBinds(node: { service: CapturedResource; helpers: CapturedResource[] }, ip: string) {
+  const yaml = renderLivekitYaml({ target: "aws", bindAddresses: [ip, "127.0.0.1"], keyFilePath: secretPath("livekit-keys.yaml"), useExternalIp: false, nodeIp: ip });
+  let replaced = 0;
+  const helpers = node.helpers.map((h) => {
+    const uploads = ((h.inputs.uploads ?? []) as { file: string; content?: string }[]).map((u) => {
+      if (!u.file.endsWith("/livekit.yaml")) return u;
+      replaced++;
+      return { ...u, content: yaml };
+    });
+    return { ...h, inputs: { ...h.inputs, uploads } };
+  });
+  if (replaced !== 1) throw new Error(`the LiveKit seed carries ${replaced} livekit.yaml uploads, expected 1`);
+  return { service: node.service, helpers };
 }
 
 export function mediaEngineSpec(service: MediaService, captured: CapturedResource, network: string, volumeName: (declared: string) => string): EngineSpec {
