@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { renderDockerUserRules, type FirewallInput } from "./firewall";
+import { HOST_INPUT_CHAIN, renderDockerUserRules, renderHostInputRules, type FirewallInput } from "./firewall";
 import { renderSysctlConf } from "./sysctls";
 
 /** Docker's release signing key (https://docs.docker.com/engine/install/debian/): checked before use. */
@@ -53,12 +53,14 @@ export function renderCloudInit(input: CloudInitInput): string {
     { path: "/etc/modules-load.d/rampart.conf", content: "br_netfilter\n", permissions: "0644" },
     { path: "/etc/rampart/docker-user.rules.v4", content: renderDockerUserRules(input.firewall, "ipv4"), permissions: "0600" },
     { path: "/etc/rampart/docker-user.rules.v6", content: renderDockerUserRules(input.firewall, "ipv6"), permissions: "0600" },
+    { path: "/etc/rampart/host-input.rules.v4", content: renderHostInputRules(input.firewall, "ipv4"), permissions: "0600" },
+    { path: "/etc/rampart/host-input.rules.v6", content: renderHostInputRules(input.firewall, "ipv6"), permissions: "0600" },
     {
       path: "/etc/systemd/system/rampart-docker-user.service",
       permissions: "0644",
       content: [
         "[Unit]",
-        "Description=Rampart DOCKER-USER firewall (only catalogued ports reach containers)",
+        "Description=Rampart DOCKER-USER and host INPUT firewall (only catalogued ports reach containers and host-network services)",
         "After=docker.service",
         "Requires=docker.service",
         "PartOf=docker.service",
@@ -68,6 +70,11 @@ export function renderCloudInit(input: CloudInitInput): string {
         "RemainAfterExit=yes",
         "ExecStart=/usr/sbin/iptables-restore --noflush /etc/rampart/docker-user.rules.v4",
         "ExecStart=/usr/sbin/ip6tables-restore --noflush /etc/rampart/docker-user.rules.v6",
+        // Host-network services (LiveKit, coturn) listen on the host itself: its INPUT filters them.
+        "ExecStart=/usr/sbin/iptables-restore --noflush /etc/rampart/host-input.rules.v4",
+        "ExecStart=/usr/sbin/ip6tables-restore --noflush /etc/rampart/host-input.rules.v6",
+        `ExecStart=/bin/sh -c 'iptables -C INPUT -j ${HOST_INPUT_CHAIN} 2>/dev/null || iptables -I INPUT 1 -j ${HOST_INPUT_CHAIN}'`,
+        `ExecStart=/bin/sh -c 'ip6tables -C INPUT -j ${HOST_INPUT_CHAIN} 2>/dev/null || ip6tables -I INPUT 1 -j ${HOST_INPUT_CHAIN}'`,
         "",
         "[Install]",
         "WantedBy=docker.service",

@@ -39,6 +39,45 @@ export function renderDockerUserRules(input: FirewallInput, family: "ipv4" | "ip
   return lines.join("\n");
 }
 
+/**
+ * The host's own INPUT rules (iptables-restore format, one file per family), for the services that run on
+ * the host network (LiveKit and coturn on AWS). Their sockets are the host's: traffic to them is never
+ * forwarded, so DOCKER-USER never sees it, and LiveKit binds its ICE/TCP port on every interface whatever
+ * `bind_addresses` says. So the host filters new inbound TCP and UDP itself: a
+ * catalogued port from its class's sources passes, loopback, replies, the Docker bridges (containers
+ * reaching a host-network service, e.g. the edge proxy reaching LiveKit's API) and DHCP replies pass,
+ * everything else is dropped. ICMP is left alone (path MTU discovery, IPv6 neighbour discovery). The
+ * security group stays the outer wall; this is the inner one, as DOCKER-USER is for containers.
+ * The chain is RAMPART-INPUT; the host's unit puts one jump to it at the top of INPUT.
+ */
+export function renderHostInputRules(input: FirewallInput, family: "ipv4" | "ipv6"): string {
+  const lines = [
+    "*filter",
+    `:${HOST_INPUT_CHAIN} - [0:0]`,
+    `-A ${HOST_INPUT_CHAIN} -i lo -j RETURN`,
+    `-A ${HOST_INPUT_CHAIN} -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN`,
+    `-A ${HOST_INPUT_CHAIN} -i docker0 -j RETURN`,
+    `-A ${HOST_INPUT_CHAIN} -i br-+ -j RETURN`,
+    family === "ipv4"
+      ? `-A ${HOST_INPUT_CHAIN} -p udp --sport 67 --dport 68 -m comment --comment "DHCP replies" -j RETURN`
+      : `-A ${HOST_INPUT_CHAIN} -s fe80::/10 -p udp --sport 547 --dport 546 -m comment --comment "DHCPv6 replies" -j RETURN`,
+  ];
+  for (const p of input.ports) {
+    const match = `-p ${p.protocol} --dport ${p.from === p.to ? p.from : `${p.from}:${p.to}`}`;
+    const comment = `-m comment --comment "${p.class} ${p.id} ${rangeLabel(p)}"`;
+    for (const source of sourcesOf(p, input, family)) {
+      lines.push(`-A ${HOST_INPUT_CHAIN} ${source ? `-s ${source} ` : ""}${match} ${comment} -j RETURN`);
+    }
+  }
+  for (const protocol of ["tcp", "udp"]) {
+    lines.push(`-A ${HOST_INPUT_CHAIN} -p ${protocol} -m comment --comment "host: not in the port catalogue for this source" -j DROP`);
+  }
+  lines.push("COMMIT", "");
+  return lines.join("\n");
+}
+
+export const HOST_INPUT_CHAIN = "RAMPART-INPUT";
+
 function sourcesOf(p: PortEntry, input: FirewallInput, family: "ipv4" | "ipv6"): Array<string | undefined> {
   const v6 = (c: string) => c.includes(":");
   const ofFamily = (list: readonly string[]) => list.filter((c) => (family === "ipv6" ? v6(c) : !v6(c)));

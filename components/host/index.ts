@@ -7,7 +7,7 @@ import { DOCKER_HOST_DEFAULTS } from "./defaults";
 import type { FirewallInput } from "./firewall";
 
 export { renderCloudInit, DEPLOY_USER, DAEMON_JSON, DOCKER_APT_KEY_FINGERPRINT, type CloudInitInput, type HostFile } from "./cloud-init";
-export { renderDockerUserRules, type FirewallInput } from "./firewall";
+export { HOST_INPUT_CHAIN, renderDockerUserRules, renderHostInputRules, type FirewallInput } from "./firewall";
 export { HOST_SYSCTLS, renderSysctlConf } from "./sysctls";
 
 /** Debian's official AMI account (https://wiki.debian.org/Cloud/AmazonEC2Image). */

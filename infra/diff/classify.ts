@@ -73,7 +73,7 @@ const KEY_MATERIAL = new Set([
   "acme:index/certificate:Certificate",
   "acme:index/registration:Registration",
 ]);
-const FIREWALL_LINE = /DOCKER-USER|iptables|ip6tables|\bnft\b|ufw /;
+const FIREWALL_LINE = /DOCKER-USER|RAMPART-INPUT|iptables|ip6tables|\bnft\b|ufw /;
 
 const show = showValue;
 

@@ -10,6 +10,8 @@
 #   rampart-test/node24:bookworm   the base + the node binary of the node@24 npm package
 #   rampart-test/node24-build:bookworm  node24 + this machine's CA bundle (npm install stage only)
 #   rampart-test/gateway:local     gateway/Dockerfile with its base image ARGs pointed at those two
+#   rampart-test/livekit:<version> the base + the LiveKit binary scripts/testbed/build-go-tool.sh builds at the
+#                                  version the stack pins (+ busybox's wget, as in the official alpine image)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -33,9 +35,9 @@ docker info >/dev/null 2>&1 || { echo "testbed: no Docker engine answers (run sc
 
 label_of() { docker image inspect --format "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true; }
 
-# One counted step per image, present or built: base, coturn, nginx, redis, node24, node24-build, gateway.
-progress_total 7
-progress_say "images: 7 images, each skipped when present and built from the same inputs"
+# One counted step per image, present or built: base, coturn, nginx, redis, node24, node24-build, gateway, livekit.
+progress_total 8
+progress_say "images: 8 images, each skipped when present and built from the same inputs"
 
 # --- base: debootstrap is the slow step (~1 min), so it is skipped when the image holds the same packages
 base_key="$SUITE:$PACKAGES"
@@ -133,6 +135,26 @@ fi
 # --- gateway: the production Dockerfile, only its base images substituted through its build ARGs
 progress_step
 TESTBED_STEP=$PROGRESS_TAG "$ROOT/scripts/testbed/gateway-image.sh" "$NODE_IMAGE" "$GATEWAY_IMAGE" "$NODE_BUILD_IMAGE"
+
+# --- livekit: the binary of the pinned release (built once per version into ~/.cache by build-go-tool.sh;
+# a cold build takes about 9 min on 2 cores), keyed by version and the binary's hash
+progress_step
+livekit_bin=$("$ROOT/scripts/testbed/build-go-tool.sh" livekit | tail -n 1)
+livekit_version=$(basename "$(dirname "$livekit_bin")"); livekit_version=${livekit_version#v}
+LIVEKIT_IMAGE=rampart-test/livekit:$livekit_version
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+[[ -x "$BUSYBOX" ]] || { echo "testbed: $BUSYBOX missing (Debian's busybox-static; run scripts/testbed/install.sh)" >&2; exit 1; }
+livekit_key="v$livekit_version@$(sha256sum "$livekit_bin" | cut -c1-16)@$(sha256sum "$BUSYBOX" | cut -c1-16)@$(docker image inspect --format '{{.Id}}' "$BASE_IMAGE")@$(context_hash "$TESTBED_DIR/livekit")"
+if [[ "$(label_of "$LIVEKIT_IMAGE" rampart.testbed.key)" == "$livekit_key" ]]; then
+  step "$LIVEKIT_IMAGE present"
+else
+  ctx=$(mktemp -d /tmp/rampart-livekitctx.XXXXXX)
+  cp "$TESTBED_DIR/livekit/Dockerfile" "$ctx/"
+  cp "$livekit_bin" "$ctx/livekit-server"
+  cp "$BUSYBOX" "$ctx/busybox"
+  quiet_build livekit "$LIVEKIT_IMAGE (LiveKit v$livekit_version)" --build-arg "BASE=$BASE_IMAGE" --label "rampart.testbed.key=$livekit_key" -t "$LIVEKIT_IMAGE" "$ctx"
+  rm -rf "$ctx"
+fi
 PROGRESS_TAG=""
 
 step "images ready in $(elapsed "$t0")"

@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/progress.sh"
 
 PACKAGES=(docker.io debootstrap coturn nginx-light redis-server fail2ban chromium testssl.sh nmap iproute2 curl openssl
-  prometheus prometheus-alertmanager prometheus-blackbox-exporter)
+  prometheus prometheus-alertmanager prometheus-blackbox-exporter busybox-static)
 
 t0=$SECONDS
 missing=()

@@ -1,8 +1,10 @@
 /**
- * LiveKit's and Elasticsearch's images cannot be had on this machine (no registry), so they cannot run
- * here. What can be checked is that the settings their components declare fit what the official images
- * need: the user the image's files belong to, the paths the software writes, the binaries the entrypoint
- * and healthcheck call, the kernel limits it asks for. Each fact below names its source.
+ * LiveKit's and Elasticsearch's official images cannot be had on this machine (no registry). LiveKit runs
+ * here as the same release built from its Go module ("livekit carries media through its hardened
+ * container, coturn and a second node.test.ts"); Elasticsearch does not run at all. What is checked here is
+ * that the settings their components declare fit what the official images need: the user the image's
+ * files belong to, the paths the software writes, the binaries the entrypoint and healthcheck call, the
+ * kernel limits it asks for. Each fact below names its source.
  */
 import { describe, expect, it } from "vitest";
 import { portsOfService } from "@rampart/catalogue";

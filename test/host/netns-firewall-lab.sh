@@ -8,6 +8,9 @@
 #   admin       198.51.100.2  (TEST-NET-2: pass it as the admin CIDR)
 #   vpc         10.40.5.5     (inside the VPC CIDR 10.40.0.0/16)
 # usage: netns-firewall-lab.sh RULES_V4_FILE PORT...   prints "<source> <port> open|closed"
+# LAB_MODE=host: the listener is a host-network service instead (in the "host" namespace, on every
+# interface, as LiveKit's ICE/TCP and metrics ports are on AWS); INPUT jumps to RAMPART-INPUT first and
+# RULES_V4_FILE holds that chain. Nothing is DNATed, so DOCKER-USER is never consulted.
 set -euo pipefail
 rules=$1; shift
 id="rfw$$"
@@ -43,13 +46,21 @@ ip netns exec "$host" iptables -A FORWARD -j ACCEPT
 for p in "$@"; do
   ip netns exec "$host" iptables -t nat -A PREROUTING -p tcp --dport "$p" -j DNAT --to-destination "172.30.0.2:$p"
 done
+listen_ns=$ctr; listen_addr=172.30.0.2
+if [[ "${LAB_MODE:-}" == host ]]; then
+  ip netns exec "$host" iptables -N RAMPART-INPUT
+  ip netns exec "$host" iptables -I INPUT 1 -j RAMPART-INPUT
+  listen_ns=$host; listen_addr=0.0.0.0
+  ip netns exec "$host" iptables -t nat -F PREROUTING
+fi
 ip netns exec "$host" iptables-restore --noflush "$rules"
 
-ip netns exec "$ctr" node -e '
+ip netns exec "$listen_ns" node -e '
   const net = require("net");
-  for (const p of process.argv.slice(1)) net.createServer((s) => { s.on("error", () => {}); s.end("ok"); }).listen(Number(p), "172.30.0.2");
+  const [addr, ...ports] = process.argv.slice(1);
+  for (const p of ports) net.createServer((s) => { s.on("error", () => {}); s.end("ok"); }).listen(Number(p), addr);
   setTimeout(() => process.exit(0), 30000);
-' "$@" &
+' "$listen_addr" "$@" &
 server=$!
 sleep 0.5
 for s in "${sources[@]}"; do

@@ -24,6 +24,11 @@ export interface LivekitArgs {
   /** Address announced in ICE candidates; on AWS LiveKit discovers it (use_external_ip). */
   nodeIp?: pulumi.Input<string>;
   redis: { host: pulumi.Input<string>; password: pulumi.Input<string> };
+  /**
+   * API key name; generated when omitted. Nodes that share one Redis must share their key and secret:
+   * a room's token is checked by whichever node the participant reaches.
+   */
+  apiKey?: pulumi.Input<string>;
   /** API secret (>= 32 characters); generated when omitted. */
   apiSecret?: pulumi.Input<string>;
   memoryMiB?: number;
@@ -57,8 +62,12 @@ export class Livekit extends pulumi.ComponentResource {
       throw new pulumi.ResourceError("livekit: publishAddress is required when media ports are published", this);
     }
 
-    const keyId = new random.RandomString(`${name}-api-key`, { length: 16, special: false, upper: true, lower: true, numeric: true }, { parent: this });
-    this.apiKey = pulumi.interpolate`API${keyId.result}`;
+    if (args.apiKey !== undefined) {
+      this.apiKey = pulumi.output(args.apiKey);
+    } else {
+      const keyId = new random.RandomString(`${name}-api-key`, { length: 16, special: false, upper: true, lower: true, numeric: true }, { parent: this });
+      this.apiKey = pulumi.interpolate`API${keyId.result}`;
+    }
     this.apiSecret = secretOrGenerated(args.apiSecret, `${name}-api-secret`, this);
     const prometheusPassword = generatedSecret(`${name}-prometheus-password`, this);
     this.prometheusPassword = prometheusPassword;

@@ -4,7 +4,15 @@
  */
 import { execFileSync } from "node:child_process";
 import { describe } from "vitest";
+import { DEFAULT_IMAGES } from "../../../components/containers/images";
 import { describeWithBinaries, dockerAvailable, IN_CI } from "../../support/testbed";
+
+/** scripts/testbed/images.sh tags the LiveKit image with the release the stack pins (v1.13.5 -> 1.13.5). */
+function livekitImage(): string {
+  const version = /:v(\d+\.\d+\.\d+)/.exec(DEFAULT_IMAGES.livekit)?.[1];
+  if (!version) throw new Error(`DEFAULT_IMAGES.livekit (${DEFAULT_IMAGES.livekit}) is not pinned to a vX.Y.Z tag`);
+  return `rampart-test/livekit:${version}`;
+}
 
 export const LOCAL_IMAGES = {
   base: "rampart-test/base:bookworm",
@@ -13,6 +21,7 @@ export const LOCAL_IMAGES = {
   redis: "rampart-test/redis:bookworm",
   node: "rampart-test/node24:bookworm",
   gateway: "rampart-test/gateway:local",
+  livekit: livekitImage(),
 } as const;
 
 function missingImages(names: readonly string[]): string[] {
