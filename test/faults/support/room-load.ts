@@ -55,8 +55,9 @@ export class Member {
     ws.on("close", (code) => this.closes.push({ code, at: performance.now() }));
   }
 
-  static async join(ledger: Ledger, name: string, instance: string, wsUrl: string, room: string): Promise<Member> {
-    const ws = new WebSocket(wsUrl, { origin: ALLOWED_ORIGIN, perMessageDeflate: false });
+  /** `options`: more `ws` client options (TLS trust, a client certificate, the Host header). */
+  static async join(ledger: Ledger, name: string, instance: string, wsUrl: string, room: string, options: WebSocket.ClientOptions = {}): Promise<Member> {
+    const ws = new WebSocket(wsUrl, { origin: ALLOWED_ORIGIN, perMessageDeflate: false, ...options });
     ws.on("error", () => undefined);
     await new Promise<void>((resolve, reject) => {
       ws.once("open", resolve);
