@@ -22,6 +22,8 @@ const TICK_MS = 200;
 /** Fan-out across instances must resume this soon after Redis accepts connections again: the gateway's longest reconnect wait, plus connecting and resubscribing on a loaded machine. */
 const RESUME_BOUND_MS = REDIS_RECONNECT_MAX_MS + 3000;
 const ROOM = "load";
+/** The gateway's default MAX_CONN_PER_USER. */
+const MAX_CONN_PER_USER = 5;
 
 describeWithBinaries(["redis-server"])("Redis stopped for 10 s under two loaded gateway instances", () => {
   let redis: RestartableRedis;
@@ -44,6 +46,12 @@ describeWithBinaries(["redis-server"])("Redis stopped for 10 s under two loaded 
     for (const name of ["a", "b"] as const) {
       for (let i = 0; i < MEMBERS_PER_INSTANCE; i++) members.push(await Member.join(ledger, `member-${name}${i}`, name, gw[name].wsUrl, ROOM));
     }
+    // One user at its connection cap across both instances: 3 on a, 2 on b.
+    const cappedToken = await token({ sub: "capped", rooms: [] });
+    const capped = [];
+    for (const name of ["a", "a", "a", "b", "b"] as const) capped.push(await TestClient.authed(gw[name].wsUrl, cappedToken));
+    const capBefore = await admitted(gw.a.wsUrl, cappedToken, 1);
+
     const health = { a: watchHealth(gw.a.url), b: watchHealth(gw.b.url) };
     const churn = churnLoop(gw);
     const load = runLoad(members, ROOM, TICK_MS, 200);
@@ -59,6 +67,8 @@ describeWithBinaries(["redis-server"])("Redis stopped for 10 s under two loaded 
 
     // During the outage: a new client on each instance floods; the in-memory insurance limiter cuts it off.
     const floods = await Promise.all((["a", "b"] as const).map((name) => flood(gw[name].wsUrl, `flooder-${name}`)));
+    // Caps count per instance now: each admits the capped user up to the cap, counting what it already holds.
+    const capOutage = { a: await admitted(gw.a.wsUrl, cappedToken, MAX_CONN_PER_USER), b: await admitted(gw.b.wsUrl, cappedToken, MAX_CONN_PER_USER) };
     await sleep(Math.max(0, exited + OUTAGE_MS - performance.now()));
 
     const ready = await redis.start();
@@ -76,6 +86,9 @@ describeWithBinaries(["redis-server"])("Redis stopped for 10 s under two loaded 
     await until("fan-out across instances resumes both ways", () => crossedAfter("a") !== undefined && crossedAfter("b") !== undefined, RESUME_BOUND_MS + 5000);
     const resumed = Math.max(crossedAfter("a")!, crossedAfter("b")!);
     await sleep(3000);
+    // Redis came back empty: the connections that outlived it must count again, cluster-wide.
+    const capAfter = { a: await admitted(gw.a.wsUrl, cappedToken, 1), b: await admitted(gw.b.wsUrl, cappedToken, 1) };
+    for (const c of capped) c.close();
     load.stop();
     const churned = await churn.stop();
     await sleep(1000); // the last messages in flight
@@ -94,6 +107,7 @@ describeWithBinaries(["redis-server"])("Redis stopped for 10 s under two loaded 
         `/healthz degraded after ${ms(degradedAt.a - exited)} (a), ${ms(degradedAt.b - exited)} (b); ok again ${ms(recoveredAt.a - ready)} (a), ${ms(recoveredAt.b - ready)} (b) after Redis was ready; slowest of ${samples.length} answers ${ms(Math.max(...samples.map((s) => s.tookMs)))}`,
         `fan-out across instances resumed ${ms(resumed - ready)} after Redis was ready (bound ${ms(RESUME_BOUND_MS)})`,
         `flood during the outage: ${floods.map((f) => `${f.echoed} accepted then close ${f.code}`).join(", ")} (MSG_PER_MINUTE ${MSG_PER_MINUTE}, the join counts)`,
+        `connection cap (${MAX_CONN_PER_USER} per user; 3 held on a, 2 on b): admitted before ${capBefore}; during the outage a ${capOutage.a}, b ${capOutage.b}; after a ${capAfter.a}, b ${capAfter.b}`,
         `new connections: ${churned.filter((c) => c.kind === "valid" && c.ok).length}/${churned.filter((c) => c.kind === "valid").length} authenticated, joined and echoed (${churned.filter((c) => c.kind === "valid" && c.ok && inOutage(c.at)).length} during the outage); forged tokens refused ${churned.filter((c) => c.kind === "forged" && c.ok).length}/${churned.filter((c) => c.kind === "forged").length}`,
       ],
     );
@@ -113,6 +127,8 @@ describeWithBinaries(["redis-server"])("Redis stopped for 10 s under two loaded 
     for (const name of ["a", "b"] as const) {
       expect(gw[name].output()).toMatch(new RegExp(`"event":"rate_limited".*"scope":"message".*"userId":"flooder-${name}"`));
     }
+    // The connection cap held: cluster-wide before, per instance (counting every connection it holds) during, cluster-wide again after.
+    expect({ capBefore, capOutage, capAfter }).toEqual({ capBefore: 0, capOutage: { a: MAX_CONN_PER_USER - 3, b: MAX_CONN_PER_USER - 2 }, capAfter: { a: 0, b: 0 } });
     // Authentication held: every new connection authenticated during the outage too; every forged token refused.
     expect(churned.filter((c) => !c.ok)).toEqual([]);
     expect(churned.filter((c) => c.kind === "valid" && inOutage(c.at)).length).toBeGreaterThanOrEqual(5);
@@ -127,6 +143,26 @@ describeWithBinaries(["redis-server"])("Redis stopped for 10 s under two loaded 
     expect(resumed - ready).toBeLessThanOrEqual(RESUME_BOUND_MS);
   });
 });
+
+/** How many of `tries` new connections of one user the gateway admits (each closed again at once). */
+async function admitted(wsUrl: string, jwt: string, tries: number): Promise<number> {
+  const clients: TestClient[] = [];
+  let count = 0;
+  for (let i = 0; i < tries; i++) {
+    const client = TestClient.connect(wsUrl);
+    clients.push(client);
+    await client.opened;
+    client.send({ type: "auth", token: jwt });
+    const answer = await client.next(undefined, 5000);
+    if (answer.type !== "auth_ok") {
+      expect(answer).toEqual({ type: "error", code: "RATE_LIMITED" });
+      break;
+    }
+    count++;
+  }
+  for (const c of clients) c.close();
+  return count;
+}
 
 /** A new client floods its own room, one message after the other's echo, until the gateway closes it. */
 async function flood(wsUrl: string, user: string): Promise<{ echoed: number; code: number }> {
