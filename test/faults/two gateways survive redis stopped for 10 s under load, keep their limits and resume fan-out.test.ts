@@ -9,6 +9,7 @@ import { describeWithBinaries } from "../support/testbed.js";
 import { startGatewayProcess, type GatewayProcess } from "../gateway/support/gateway.js";
 import { TestClient, withTimeout } from "../gateway/support/client.js";
 import { token } from "../gateway/support/tokens.js";
+import { postDevice, writeDevicesFile } from "../gateway/support/devices.js";
 import { REDIS_RECONNECT_MAX_MS } from "../../gateway/src/limits/redis.js";
 import { restartableRedis, type RestartableRedis } from "./support/restartable-redis.js";
 import { countByPath, Ledger, Member, runLoad } from "./support/room-load.js";
@@ -32,7 +33,7 @@ describeWithBinaries(["redis-server"])("Redis stopped for 10 s under two loaded 
   beforeAll(async () => {
     redis = await restartableRedis();
     await redis.start();
-    const env = { REDIS_URL: redis.url, MSG_PER_MINUTE: String(MSG_PER_MINUTE) };
+    const env = { REDIS_URL: redis.url, MSG_PER_MINUTE: String(MSG_PER_MINUTE), DEVICES_FILE: writeDevicesFile() };
     [gw.a, gw.b] = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
   });
   afterAll(async () => {
@@ -51,6 +52,9 @@ describeWithBinaries(["redis-server"])("Redis stopped for 10 s under two loaded 
     const capped = [];
     for (const name of ["a", "a", "a", "b", "b"] as const) capped.push(await TestClient.authed(gw[name].wsUrl, cappedToken));
     const capBefore = await admitted(gw.a.wsUrl, cappedToken, 1);
+    // A signed device request accepted before the outage: its nonce must stay spent through it.
+    const device = await postDevice(gw.a.url, { nonce: "outage-nonce-0001" });
+    const replay = (base: string) => fetch(new URL(device.request.path, base), { method: "POST", headers: device.request.headers, body: device.request.body }).then((r) => r.status);
 
     const health = { a: watchHealth(gw.a.url), b: watchHealth(gw.b.url) };
     const churn = churnLoop(gw);
@@ -88,6 +92,7 @@ describeWithBinaries(["redis-server"])("Redis stopped for 10 s under two loaded 
     await sleep(3000);
     // Redis came back empty: the connections that outlived it must count again, cluster-wide.
     const capAfter = { a: await admitted(gw.a.wsUrl, cappedToken, 1), b: await admitted(gw.b.wsUrl, cappedToken, 1) };
+    const replayAfter = await replay(gw.b.url);
     for (const c of capped) c.close();
     load.stop();
     const churned = await churn.stop();
@@ -108,6 +113,7 @@ describeWithBinaries(["redis-server"])("Redis stopped for 10 s under two loaded 
         `fan-out across instances resumed ${ms(resumed - ready)} after Redis was ready (bound ${ms(RESUME_BOUND_MS)})`,
         `flood during the outage: ${floods.map((f) => `${f.echoed} accepted then close ${f.code}`).join(", ")} (MSG_PER_MINUTE ${MSG_PER_MINUTE}, the join counts)`,
         `connection cap (${MAX_CONN_PER_USER} per user; 3 held on a, 2 on b): admitted before ${capBefore}; during the outage a ${capOutage.a}, b ${capOutage.b}; after a ${capAfter.a}, b ${capAfter.b}`,
+        `device request accepted on a before the outage (${device.status}), replayed on b after it: ${replayAfter}`,
         `new connections: ${churned.filter((c) => c.kind === "valid" && c.ok).length}/${churned.filter((c) => c.kind === "valid").length} authenticated, joined and echoed (${churned.filter((c) => c.kind === "valid" && c.ok && inOutage(c.at)).length} during the outage); forged tokens refused ${churned.filter((c) => c.kind === "forged" && c.ok).length}/${churned.filter((c) => c.kind === "forged").length}`,
       ],
     );
@@ -129,6 +135,8 @@ describeWithBinaries(["redis-server"])("Redis stopped for 10 s under two loaded 
     }
     // The connection cap held: cluster-wide before, per instance (counting every connection it holds) during, cluster-wide again after.
     expect({ capBefore, capOutage, capAfter }).toEqual({ capBefore: 0, capOutage: { a: MAX_CONN_PER_USER - 3, b: MAX_CONN_PER_USER - 2 }, capAfter: { a: 0, b: 0 } });
+    // The device nonce spent on a before the outage is still spent for b after Redis came back empty.
+    expect([device.status, replayAfter]).toEqual([202, 401]);
     // Authentication held: every new connection authenticated during the outage too; every forged token refused.
     expect(churned.filter((c) => !c.ok)).toEqual([]);
     expect(churned.filter((c) => c.kind === "valid" && inOutage(c.at)).length).toBeGreaterThanOrEqual(5);
