@@ -7,9 +7,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createClient } from "redis";
 import { gatewayAclUser, redisPasswordSha256, renderRedisAcl, renderRedisConf } from "../../../components/config/redis.js";
 import { freePort } from "../../gateway/support/ports.js";
 import { GATEWAY_REDIS_PASSWORD } from "../../gateway/support/redis.js";
+
+// Test-only user that may read nothing but the ACL log: what the gateway was refused since the last start.
+const AUDIT_PASSWORD = "test-only-audit-password-0123456789";
 
 export interface RestartableRedis {
   /** URL of the gateway's ACL user. */
@@ -19,6 +23,8 @@ export interface RestartableRedis {
   start(): Promise<number>;
   /** SIGTERM and wait for the exit. */
   stop(): Promise<void>;
+  /** Entries of Redis's ACL LOG since it last started: every command, key or channel the ACL refused. */
+  aclDenials(): Promise<string[]>;
   /** Stop if running and remove the directory. */
   remove(): Promise<void>;
 }
@@ -27,7 +33,8 @@ export async function restartableRedis(): Promise<RestartableRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "rampart-faults-redis-"));
   const aclFile = join(dir, "users.acl");
-  writeFileSync(aclFile, renderRedisAcl([gatewayAclUser(redisPasswordSha256(GATEWAY_REDIS_PASSWORD))]));
+  writeFileSync(aclFile, renderRedisAcl([gatewayAclUser(redisPasswordSha256(GATEWAY_REDIS_PASSWORD))]) +
+    `user audit on #${redisPasswordSha256(AUDIT_PASSWORD)} resetkeys resetchannels -@all +auth +hello +acl|log\n`);
   writeFileSync(join(dir, "redis.conf"), renderRedisConf({ bindAddresses: ["127.0.0.1"], aclFilePath: aclFile, scratchDir: dir }));
   let child: ChildProcess | undefined;
 
@@ -67,6 +74,15 @@ export async function restartableRedis(): Promise<RestartableRedis> {
       });
     },
     stop,
+    async aclDenials() {
+      const client = createClient({ url: `redis://audit:${AUDIT_PASSWORD}@127.0.0.1:${port}` });
+      await client.connect();
+      try {
+        return ((await client.sendCommand(["ACL", "LOG"])) as unknown[]).map((entry) => JSON.stringify(entry));
+      } finally {
+        await client.close();
+      }
+    },
     async remove() {
       await stop();
       rmSync(dir, { recursive: true, force: true });
