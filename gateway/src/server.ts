@@ -90,7 +90,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://gateway.invalid");
-    if (req.method === "GET" && url.pathname === GATEWAY_PATHS.health) return json(res, 200, { status: "ok" });
+    // Liveness stays 200 through a Redis outage (a restart would drop every connection and bring Redis back
+    // no sooner), but says the instance is degraded: limits per instance, fan-out to local members only.
+    if (req.method === "GET" && url.pathname === GATEWAY_PATHS.health) {
+      if (!redis) return json(res, 200, { status: "ok", redis: "not_configured" });
+      return json(res, 200, redis.isReady() ? { status: "ok", redis: "up" } : { status: "degraded", redis: "down" });
+    }
     if (req.method === "GET" && url.pathname === GATEWAY_PATHS.ready) {
       const redisOk = !redis || redis.isReady();
       const ready = redisOk && !closing;

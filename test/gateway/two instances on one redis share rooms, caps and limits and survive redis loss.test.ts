@@ -91,11 +91,15 @@ describeWithBinaries(["redis-server"])("two gateway processes on one real Redis"
     const jwt = await token({ sub: "erin" });
     const before = await TestClient.authed(a.wsUrl, jwt);
     await before.join("demo");
+    expect(await (await fetch(`${a.url}/healthz`)).json()).toEqual({ status: "ok", redis: "up" });
     await redis.stop();
     await waitForStatus(`${a.url}/readyz`, 503);
     await waitForStatus(`${b.url}/readyz`, 503);
     expect(await (await fetch(`${a.url}/readyz`)).json()).toMatchObject({ redis: "down" });
-    expect((await fetch(`${a.url}/healthz`)).status).toBe(200);
+    // Liveness stays 200 (a restart would not bring Redis back) but reports the degradation.
+    const health = await fetch(`${a.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: "degraded", redis: "down" });
 
     // The existing connection still works; the insurance limiter still closes a flood.
     before.send({ type: "message", room: "demo", text: "no redis" });

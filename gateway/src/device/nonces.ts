@@ -2,7 +2,8 @@
  * Replay cache for device nonces. A signed request stays acceptable for up to 2 x 300 s (its
  * timestamp may be 300 s ahead or behind), so a nonce is remembered that long. Redis (SET NX EX)
  * makes it cluster-wide; this instance also remembers its own nonces, so replays against it are
- * caught even while Redis is away.
+ * caught even while Redis is away, and writes them to Redis again when it is back (a Redis that
+ * restarted empty would otherwise let another instance accept a replay).
  */
 import type { SharedRedis } from "../limits/redis.js";
 import { SIGNATURE_WINDOW_SECONDS } from "./signature.js";
@@ -24,6 +25,17 @@ export function createNonceCache(redis: SharedRedis | undefined): NonceCache {
   }, 30_000);
   sweep.unref();
 
+  const writeBack = () => {
+    if (!redis || local.size === 0 || !redis.client.isReady) return;
+    const now = Date.now();
+    const batch = redis.client.multi();
+    for (const [key, until] of local) {
+      if (until > now) batch.set(key, "1", { condition: "NX", expiration: { type: "PX", value: until - now } });
+    }
+    batch.execAsPipeline().catch(() => undefined);
+  };
+  redis?.client.on("ready", writeBack);
+
   return {
     async claim(deviceId, nonce) {
       const key = redisKey("nonce", deviceId, nonce);
@@ -39,6 +51,9 @@ export function createNonceCache(redis: SharedRedis | undefined): NonceCache {
         return true;
       }
     },
-    close: () => clearInterval(sweep),
+    close() {
+      clearInterval(sweep);
+      redis?.client.off("ready", writeBack);
+    },
   };
 }

@@ -1,8 +1,10 @@
 /**
  * Connection caps per IP and per user. With Redis they are cluster-wide: each open connection holds a
  * lease (a member of a sorted set scored by its expiry) that its instance renews; a crashed instance's
- * leases simply expire, so its connections stop counting without any clean-up. Without Redis, or
- * while Redis is away, each instance counts its own connections in memory.
+ * leases simply expire, so its connections stop counting without any clean-up. While Redis is away
+ * each instance counts its own open connections in memory (every one it holds, not only those opened
+ * during the outage), and once Redis is back it writes all of them again, so a Redis that came back empty
+ * still counts the connections that outlived it.
  */
 import { randomUUID } from "node:crypto";
 import type { SharedRedis } from "./redis.js";
@@ -29,66 +31,87 @@ export interface ConnectionCaps {
 }
 
 export function createConnectionCaps(redis: SharedRedis | undefined): ConnectionCaps {
+  /** Open connections of this instance per key: the cap while Redis is away. */
   const local = new Map<string, number>();
-  const remote = new Map<string, string>(); // member -> key, the leases to renew
+  /** Every lease this instance holds, member -> key: what it renews, and writes again after an outage. */
+  const held = new Map<string, string>();
 
-  const localLease = (key: string, limit: number): Lease | undefined => {
-    const count = local.get(key) ?? 0;
-    if (count >= limit) return undefined;
-    local.set(key, count + 1);
+  /**
+   * Count a connection for `key` on this instance. `keep` starts renewing it: at once for a lease taken
+   * while Redis is away, only once granted for one Redis is asked for (a renewal must not write a lease
+   * the cap may still refuse); `drop` undoes the count when Redis refuses it.
+   */
+  const hold = (key: string): { member: string; keep(): Lease; drop(): void } => {
+    const member = randomUUID();
+    local.set(key, (local.get(key) ?? 0) + 1);
     let released = false;
-    return {
+    const drop = () => {
+      if (released) return false;
+      released = true;
+      held.delete(member);
+      const left = (local.get(key) ?? 1) - 1;
+      if (left <= 0) local.delete(key);
+      else local.set(key, left);
+      return true;
+    };
+    const lease: Lease = {
       release() {
-        if (released) return;
-        released = true;
-        const left = (local.get(key) ?? 1) - 1;
-        if (left <= 0) local.delete(key);
-        else local.set(key, left);
+        // If Redis is away now, the lease expires on its own (or was never written).
+        if (drop() && redis?.client.isReady) redis.client.zRem(redisKey("conn", key), member).catch(() => undefined);
+      },
+    };
+    return {
+      member,
+      drop,
+      keep() {
+        if (!released) held.set(member, key);
+        return lease;
       },
     };
   };
 
-  const renew = redis
-    ? setInterval(() => {
-        if (remote.size === 0 || !redis.client.isReady) return;
-        const expiry = Date.now() + LEASE_MS;
-        const batch = redis.client.multi();
-        for (const [member, key] of remote) batch.zAdd(key, { score: expiry, value: member }, { XX: true });
-        batch.execAsPipeline().catch(() => undefined);
-      }, RENEW_MS)
-    : undefined;
-  renew?.unref();
+  // Renewal re-adds every held lease (no XX): after Redis restarts empty, the connections that outlived
+  // it count again. Same connection as the release's ZREM, so a release is never undone by a renewal.
+  const renew = () => {
+    if (!redis || held.size === 0 || !redis.client.isReady) return;
+    const expiry = Date.now() + LEASE_MS;
+    const batch = redis.client.multi();
+    const keys = new Set<string>();
+    for (const [member, key] of held) {
+      const leaseKey = redisKey("conn", key);
+      batch.zAdd(leaseKey, { score: expiry, value: member });
+      keys.add(leaseKey);
+    }
+    for (const leaseKey of keys) batch.pExpire(leaseKey, LEASE_MS * 2);
+    batch.execAsPipeline().catch(() => undefined);
+  };
+  const timer = redis ? setInterval(renew, RENEW_MS) : undefined;
+  timer?.unref();
+  redis?.client.on("ready", renew);
 
   return {
     async acquire(key, limit) {
-      if (!redis || !redis.client.isReady) return localLease(key, limit);
-      const leaseKey = redisKey("conn", key);
-      const member = randomUUID();
+      const localLease = () => ((local.get(key) ?? 0) >= limit ? undefined : hold(key).keep());
+      if (!redis || !redis.client.isReady) return localLease();
+      const slot = hold(key);
       const now = Date.now();
       let granted: unknown;
       try {
         granted = await redis.client.eval(ACQUIRE, {
-          keys: [leaseKey],
-          arguments: [String(now), String(now + LEASE_MS), String(limit), member, String(LEASE_MS * 2)],
+          keys: [redisKey("conn", key)],
+          arguments: [String(now), String(now + LEASE_MS), String(limit), slot.member, String(LEASE_MS * 2)],
         });
       } catch {
-        return localLease(key, limit);
+        slot.drop();
+        return localLease();
       }
-      if (granted !== 1) return undefined;
-      remote.set(member, leaseKey);
-      let released = false;
-      return {
-        release() {
-          if (released) return;
-          released = true;
-          remote.delete(member);
-          // If Redis is away now, the lease expires on its own.
-          redis.client.zRem(leaseKey, member).catch(() => undefined);
-        },
-      };
+      if (granted === 1) return slot.keep();
+      slot.drop();
+      return undefined;
     },
     close() {
-      if (renew) clearInterval(renew);
+      if (timer) clearInterval(timer);
+      redis?.client.off("ready", renew);
     },
   };
 }

@@ -5,11 +5,14 @@
 import { createClient } from "redis";
 import type { GatewayLog } from "../log.js";
 
+/** Longest wait between two reconnect attempts: Redis is used again at most this long after it is back. */
+export const REDIS_RECONNECT_MAX_MS = 2000;
+
 function newClient(url: string) {
   return createClient({
     url,
     disableOfflineQueue: true,
-    socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** Math.min(retries, 5), 2000) },
+    socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** Math.min(retries, 5), REDIS_RECONNECT_MAX_MS) },
   });
 }
 

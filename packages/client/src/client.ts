@@ -29,8 +29,13 @@ export interface BackoffOptions {
 }
 
 export interface ClientOptions {
-  /** `wss://host/ws`; a `token`, `access_token` or `jwt` parameter is refused (the gateway answers it with 400). */
-  readonly url: string;
+  /**
+   * `wss://host/ws`, or several such URLs of the same deployment (gateway instances or regions): the
+   * client starts on the first and moves to the next after a close that says the server is unavailable
+   * (`FAILOVER_CODES`). A `token`, `access_token` or `jwt` parameter is refused (the gateway answers it
+   * with 400).
+   */
+  readonly url: string | readonly [string, ...string[]];
   /** Called before every connection and before every refresh; returns a fresh access token. */
   readonly getToken: () => string | Promise<string>;
   /** Default `new WebSocket(url)`. In Node, pass one that sends an allowed `Origin` (the gateway refuses none). */
@@ -73,10 +78,18 @@ export interface ClientEvents extends ServerFrames {
 type Listener<K extends keyof ClientEvents> = (event: ClientEvents[K]) => void;
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * Closes after which the next URL is tried: the server went away or cannot serve (1001, 1011-1014) or
+ * the connection was lost or never established (1006: also a killed instance or a refused upgrade).
+ * After the gateway's verdict on this client (4001-4008, 1009) it stays: every instance would say the same.
+ */
+export const FAILOVER_CODES: readonly number[] = [CloseCode.GOING_AWAY, CloseCode.ABNORMAL, 1011, 1012, 1013, 1014];
 const encoder = new TextEncoder();
 
 export class RampartClient {
   private readonly options: ClientOptions;
+  private readonly urls: readonly string[];
+  private urlIndex = 0;
   private readonly backoff: Required<BackoffOptions>;
   private readonly listeners = new Map<keyof ClientEvents, Set<Listener<never>>>();
   private readonly wanted = new Set<string>();
@@ -93,24 +106,21 @@ export class RampartClient {
   expiresAt: number | undefined;
 
   constructor(options: ClientOptions) {
-    let url: URL;
-    try {
-      url = new URL(options.url);
-    } catch {
-      throw new TypeError(`RampartClient: url ${JSON.stringify(options.url)} is not an absolute URL; use wss://<host>/ws`);
-    }
-    if (url.protocol !== "ws:" && url.protocol !== "wss:") throw new TypeError(`RampartClient: url must be ws: or wss:, not ${url.protocol}`);
-    for (const key of url.searchParams.keys()) {
-      if (TOKEN_PARAMS.includes(key.toLowerCase())) {
-        throw new TypeError(`RampartClient: url carries a "${key}" parameter; tokens go in the first frame only (the gateway refuses such URLs): remove it and return the token from getToken()`);
-      }
-    }
+    const urls: readonly string[] = typeof options.url === "string" ? [options.url] : options.url;
+    if (!Array.isArray(urls) || urls.length === 0) throw new TypeError("RampartClient: url must be a wss:// URL or a non-empty array of them");
+    urls.forEach(checkUrl);
+    this.urls = urls;
     this.options = options;
     this.backoff = { initialMs: 500, maxMs: 30_000, rateLimitedMs: 15_000, ...options.backoff };
     const numbers = { ...this.backoff, refreshBeforeExpiryMs: options.refreshBeforeExpiryMs ?? 0, maxFrameBytes: options.maxFrameBytes ?? 1, maxQueued: options.maxQueued ?? 0 };
     for (const [name, value] of Object.entries(numbers)) {
       if (!(typeof value === "number" && value >= 0 && value < Infinity)) throw new RangeError(`RampartClient: ${name} must be a finite number >= 0, not ${String(value)}`);
     }
+  }
+
+  /** The URL of the current (or next) connection attempt. */
+  get url(): string {
+    return this.urls[this.urlIndex]!;
   }
 
   /** Rooms the client is in, or will rejoin after a reconnect. */
@@ -188,7 +198,7 @@ export class RampartClient {
       return this.retry(this.jitter());
     }
     if (this.state !== "connecting") return; // closed meanwhile
-    const ws = (this.options.createSocket ?? ((url) => new WebSocket(url)))(this.options.url);
+    const ws = (this.options.createSocket ?? ((url) => new WebSocket(url)))(this.url);
     this.ws = ws;
     ws.onopen = () => {
       if (ws !== this.ws) return;
@@ -258,6 +268,7 @@ export class RampartClient {
       return this.emit("token_rejected", { code });
     }
     if (code === CloseCode.TOO_BIG) this.emit("too_big", { code });
+    if (FAILOVER_CODES.includes(code)) this.urlIndex = (this.urlIndex + 1) % this.urls.length;
     // 4004: the refresh came too late; a new connection with a fresh token at once.
     const delay = code === CloseCode.TOKEN_EXPIRED ? 0 : this.jitter() + (code === CloseCode.RATE_LIMITED ? this.backoff.rateLimitedMs : 0);
     this.emit("disconnected", { code, reason, retryInMs: delay });
@@ -309,6 +320,21 @@ export class RampartClient {
     this.ws = undefined;
     this.authed = false;
     this.pendingJoins = 0;
+  }
+}
+
+function checkUrl(text: string): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new TypeError(`RampartClient: url ${JSON.stringify(text)} is not an absolute URL; use wss://<host>/ws`);
+  }
+  if (url.protocol !== "ws:" && url.protocol !== "wss:") throw new TypeError(`RampartClient: url must be ws: or wss:, not ${url.protocol}`);
+  for (const key of url.searchParams.keys()) {
+    if (TOKEN_PARAMS.includes(key.toLowerCase())) {
+      throw new TypeError(`RampartClient: url carries a "${key}" parameter; tokens go in the first frame only (the gateway refuses such URLs): remove it and return the token from getToken()`);
+    }
   }
 }
 

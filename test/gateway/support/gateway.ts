@@ -113,7 +113,7 @@ export async function startGatewayProcess(overrides: Record<string, string> = {}
     output: () => out,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once("exit", (code) => resolve(code));
         process.kill(child.pid!, "SIGTERM");
       }),
