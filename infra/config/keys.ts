@@ -118,6 +118,15 @@ export const CONFIG_KEYS = {
     type: "string",
     description: "Image of the Elasticsearch, pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",
   },
+  opensearchImage: {
+    type: "string",
+    description: "Image of the OpenSearch node (searchEngine opensearch, 2.19.x), pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",
+  },
+  searchEngine: {
+    type: "string",
+    default: "elasticsearch",
+    description: "The search node of the Docker targets (local, aws): `elasticsearch` or `opensearch` (2.19.x, with its security plugin). Both get the same hardening, TLS, password authentication and network rules. aws-scale always uses Amazon OpenSearch Service.",
+  },
   redisImage: {
     type: "string",
     description: "Image of the Redis, pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",

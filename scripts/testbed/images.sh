@@ -10,6 +10,8 @@
 #   rampart-test/node24:bookworm   the base + the node binary of the node@24 npm package
 #   rampart-test/node24-build:bookworm  node24 + this machine's CA bundle (npm install stage only)
 #   rampart-test/gateway:local     gateway/Dockerfile with its base image ARGs pointed at those two
+#   rampart-test/opensearch:<v>    docker/testbed/opensearch FROM the base + Debian's JDK 17, with the home
+#                                  scripts/testbed/opensearch-dist.sh assembles from Maven Central (cached)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -33,9 +35,10 @@ docker info >/dev/null 2>&1 || { echo "testbed: no Docker engine answers (run sc
 
 label_of() { docker image inspect --format "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true; }
 
-# One counted step per image, present or built: base, coturn, nginx, redis, node24, node24-build, gateway.
-progress_total 7
-progress_say "images: 7 images, each skipped when present and built from the same inputs"
+# One counted step per image, present or built: base, coturn, nginx, redis, node24, node24-build, gateway,
+# opensearch.
+progress_total 8
+progress_say "images: 8 images, each skipped when present and built from the same inputs"
 
 # --- base: debootstrap is the slow step (~1 min), so it is skipped when the image holds the same packages
 base_key="$SUITE:$PACKAGES"
@@ -133,6 +136,23 @@ fi
 # --- gateway: the production Dockerfile, only its base images substituted through its build ARGs
 progress_step
 TESTBED_STEP=$PROGRESS_TAG "$ROOT/scripts/testbed/gateway-image.sh" "$NODE_IMAGE" "$GATEWAY_IMAGE" "$NODE_BUILD_IMAGE"
+
+# --- opensearch: the home assembled from Maven Central (cached by version outside the repo) on the base
+progress_step
+os_home=$(TESTBED_STEP=$PROGRESS_TAG "$ROOT/scripts/testbed/opensearch-dist.sh" | tail -1)
+os_version=$(basename "$(dirname "$os_home")")
+OPENSEARCH_IMAGE=rampart-test/opensearch:${os_version#v}
+os_key="$(context_hash "$TESTBED_DIR/opensearch")@$(cd "$os_home" && find . -type f -printf '%P %s\n' | sort | sha256sum | cut -c1-16)@$(docker image inspect --format '{{.Id}}' "$BASE_IMAGE")"
+if [[ "$(label_of "$OPENSEARCH_IMAGE" rampart.testbed.key)" == "$os_key" ]]; then
+  step "$OPENSEARCH_IMAGE present"
+else
+  ctx=$(mktemp -d /tmp/rampart-opensearchctx.XXXXXX)
+  cp -a "$TESTBED_DIR/opensearch/." "$ctx/"
+  cp -a "$os_home" "$ctx/home"
+  rm -f "$ctx/home/.assembled"
+  quiet_build opensearch "$OPENSEARCH_IMAGE (Debian's JDK 17 + the assembled home)" --build-arg "BASE=$BASE_IMAGE" --label "rampart.testbed.key=$os_key" -t "$OPENSEARCH_IMAGE" "$ctx"
+  rm -rf "$ctx"
+fi
 PROGRESS_TAG=""
 
 step "images ready in $(elapsed "$t0")"
