@@ -134,10 +134,11 @@ export class OpenSearch extends pulumi.ComponentResource {
             `curl -fsS --cacert ${pem.certificateAuthoritiesPath} -u "${OPENSEARCH_ADMIN_USER}:$(cat ${secretPath(PASSWORD)})" ` +
               `"https://${args.network.ipv4Address}:${port("elasticsearch-http").from}/_cluster/health?wait_for_status=yellow&timeout=5s" >/dev/null`,
           ],
-          interval: "30s",
+          interval: "15s",
           timeout: "10s",
           retries: 5,
-          startPeriod: "120s",
+          // The first start also creates the security index from the rendered files.
+          startPeriod: "180s",
         },
       },
       { parent: this },

@@ -4,6 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { describe } from "vitest";
+import { DEFAULT_IMAGES } from "../../../components/containers/images";
 import { describeWithBinaries, dockerAvailable, IN_CI } from "../../support/testbed";
 
 export const LOCAL_IMAGES = {
@@ -13,6 +14,8 @@ export const LOCAL_IMAGES = {
   redis: "rampart-test/redis:bookworm",
   node: "rampart-test/node24:bookworm",
   gateway: "rampart-test/gateway:local",
+  // Assembled from Maven Central at the version the stack pins (scripts/testbed/opensearch-dist.sh).
+  opensearch: `rampart-test/opensearch:${DEFAULT_IMAGES.opensearch.slice(DEFAULT_IMAGES.opensearch.lastIndexOf(":") + 1)}`,
 } as const;
 
 function missingImages(names: readonly string[]): string[] {
