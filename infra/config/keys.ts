@@ -124,8 +124,7 @@ export const CONFIG_KEYS = {
   },
   searchEngine: {
     type: "string",
-    default: "elasticsearch",
-    description: "The search node of the Docker targets (local, aws): `elasticsearch` or `opensearch` (2.19.x, with its security plugin). Both get the same hardening, TLS, password authentication and network rules. aws-scale always uses Amazon OpenSearch Service.",
+    description: "The search node of the Docker targets (local, aws): `elasticsearch` (when unset) or `opensearch` (2.19.x, with its security plugin). Both get the same hardening, TLS, password authentication and network rules. Not used by aws-scale, which always uses Amazon OpenSearch Service.",
   },
   redisImage: {
     type: "string",

@@ -219,7 +219,7 @@ const rawSchema = z.object({
   gatewayImage: z.string().optional(),
   elasticsearchImage: z.string().optional(),
   opensearchImage: z.string().optional(),
-  searchEngine: z.string(),
+  searchEngine: z.string().optional(),
   redisImage: z.string().optional(),
   edgeImage: z.string().optional(),
   prometheusImage: z.string().optional(),
@@ -328,7 +328,7 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
     else images[service] = ref;
   }
 
-  const search = searchOf(raw, values, images, issues);
+  const search = searchOf(raw, images, issues);
 
   const common = {
     search,
@@ -377,13 +377,13 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
   };
 }
 
-function searchOf(raw: z.output<typeof rawSchema>, values: Partial<Record<ConfigKeyName, unknown>>, images: ImageOverrides, issues: string[]): { engine: SearchEngine } {
-  const engine = raw.searchEngine as SearchEngine;
-  if (!(SEARCH_ENGINES as readonly string[]).includes(raw.searchEngine)) {
-    issues.push(`${key("searchEngine")}: unknown search engine "${raw.searchEngine}" (expected one of: ${SEARCH_ENGINES.join(", ")})`);
+function searchOf(raw: z.output<typeof rawSchema>, images: ImageOverrides, issues: string[]): { engine: SearchEngine } {
+  const engine = (raw.searchEngine ?? "elasticsearch") as SearchEngine;
+  if (!(SEARCH_ENGINES as readonly string[]).includes(engine)) {
+    issues.push(`${key("searchEngine")}: unknown search engine "${engine}" (expected one of: ${SEARCH_ENGINES.join(", ")})`);
     return { engine: "elasticsearch" };
   }
-  if (raw.target === "aws-scale" && values.searchEngine !== undefined) {
+  if (raw.target === "aws-scale" && raw.searchEngine !== undefined) {
     issues.push(`${key("searchEngine")}: not used by the aws-scale target (search is always Amazon OpenSearch Service there); remove it`);
   }
   // The image of the engine not chosen would be silently ignored.
