@@ -77,6 +77,7 @@ export function deployAws(config: AwsConfig): Record<string, pulumi.Input<unknow
     publicAddress: host.publicIp,
     allowedOrigins: [...config.allowedOrigins],
     images: config.images,
+    searchEngine: config.search.engine,
     cloudflareRanges: pulumi.all([ranges.ipv4Cidrs, ranges.ipv6Cidrs]).apply(([v4, v6]) => [...v4, ...v6]),
     edgeTls: { certPem: edge.originCertificatePem, keyPem: edge.originPrivateKeyPem, originPullCaPem: edge.originPullCaPem },
     turnTls: { certPem: turnCertificate.certPem, keyPem: turnCertificate.keyPem },

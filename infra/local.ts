@@ -12,6 +12,7 @@ export function deployLocal(config: LocalConfig): Record<string, pulumi.Input<un
     target: "local",
     allowedOrigins: [...config.allowedOrigins],
     images: config.images,
+    searchEngine: config.search.engine,
     monitoring: monitoringArgs(config.monitoring),
     secrets: {
       ...(config.jwtSecret ? { jwtSecret: pulumi.secret(config.jwtSecret) } : {}),

@@ -1,6 +1,7 @@
 export * from "./coturn";
 export * from "./denied-peers";
 export * from "./elasticsearch";
+export * from "./opensearch";
 export * from "./livekit";
 export * from "./nginx";
 export * from "./redis";

@@ -138,7 +138,9 @@ function uploadDirectories(args: HardenedContainerArgs, service: string): Set<st
     secretNames.add(s.name);
     if (s.path !== undefined) {
       const dir = path.posix.dirname(s.path);
-      if (!path.posix.isAbsolute(s.path) || !(args.volumes ?? []).some((v) => v.target === dir)) {
+      // As the seed covers directories: the volume's own, or one below it that the image content seeds.
+      const covered = (args.volumes ?? []).some((v) => v.target === dir || (v.copyImageContent === true && dir.startsWith(`${v.target}/`)));
+      if (!path.posix.isAbsolute(s.path) || !covered) {
         throw new Error(`${service}: secret file path "${s.path}" must be absolute and inside a declared volume`);
       }
       dirs.add(dir);

@@ -46,6 +46,11 @@ export interface DataVolume {
   readonly target: string;
   /** Let Docker copy the image's files at `target` into a new, empty volume (default false). */
   readonly copyImageContent?: boolean;
+  /**
+   * The service mounts it read-only (default false): a config directory seeded from the image that also
+   * receives the rendered files, for a server that never writes there. The seed still fills it.
+   */
+  readonly readOnly?: boolean;
 }
 
 export interface Healthcheck {

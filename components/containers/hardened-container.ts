@@ -13,7 +13,7 @@ import { containerEnvs } from "./environment";
 import { dockerPorts } from "./port-bindings";
 import { checkedFor } from "./resource-errors";
 import { declareUploadSeed, SEED_ID_LABEL } from "./upload-seed";
-import { dataVolumeMount } from "./volume-mounts";
+import { serviceVolumeMount } from "./volume-mounts";
 
 // The argument shapes and the seed's labels stay importable from here, where they were first declared.
 export { SECRETS_DIR, type ConfigFile, type DataVolume, type HardenedContainerArgs, type Healthcheck, type NetworkAttachment, type ScratchMount, type SecretFile } from "./container-args";
@@ -78,7 +78,7 @@ export class HardenedContainer extends pulumi.ComponentResource {
           ...(args.memlockUnlimited ? [{ name: "memlock", soft: -1, hard: -1 }] : []),
         ],
         tmpfs: Object.fromEntries(Object.entries(tmpfs).map(([p, m]) => [p, tmpfsOptions(m, args.uid, args.gid)])),
-        mounts: [...volumes.map(dataVolumeMount), ...seed.serviceMounts],
+        mounts: [...volumes.map(serviceVolumeMount), ...seed.serviceMounts],
         envs,
         ...(args.command ? { command: args.command } : {}),
         ...(args.entrypoint ? { entrypoints: args.entrypoint } : {}),

@@ -13,6 +13,10 @@ export const DEFAULT_IMAGES = {
   // >= 4.13: the IPv4-mapped IPv6 peer-address bypass of the denied-peer list is fixed there (docs/services.md#coturn).
   coturn: "coturn/coturn:4.17.2-r0@sha256:aa68aab64a3b929d57fc2924c98ea447bf996cf8dade2508e7b71eaf23f1f14e",
   elasticsearch: "docker.elastic.co/elasticsearch/elasticsearch:8.19.4",
+  // search.engine: opensearch. The upstream image at the release the container tests assemble from Maven
+  // Central (scripts/testbed/opensearch-dist.sh reads the tag here); no registry answers here to verify a
+  // digest, so the tag is the pin.
+  opensearch: "opensearchproject/opensearch:2.19.4",
   redis: "redis:8.2.2-bookworm",
   edge: "nginxinc/nginx-unprivileged:1.28.0-alpine",
   // Prometheus 3.5 is the long-term-support line; the rendered config uses only syntax 2.42 (the Debian
@@ -36,6 +40,8 @@ export const SERVICE_USERS = {
   coturn: { uid: 65534, gid: 65534 },
   gateway: { uid: 10001, gid: 10001 },
   elasticsearch: { uid: 1000, gid: 0 },
+  // The upstream image's opensearch user and group.
+  opensearch: { uid: 1000, gid: 1000 },
   redis: { uid: 999, gid: 999 },
   edge: { uid: 101, gid: 101 },
   // The images create their data directories owned by nobody (Prometheus, Alertmanager) and by 472 in

@@ -7,6 +7,7 @@ export * from "./port-bindings";
 export * from "./services/coturn";
 export * from "./services/edge-proxy";
 export * from "./services/elasticsearch";
+export * from "./services/opensearch";
 export * from "./services/gateway";
 export * from "./services/livekit";
 export * from "./services/redis";

@@ -35,6 +35,8 @@ interface SharedArgs {
   /** Per-service image overrides (each must be pinned). */
   images?: Partial<Record<ImageService, pulumi.Input<string>>>;
   gatewayBuild?: GatewayBuild;
+  /** The search node (default elasticsearch); `resources.elasticsearch` sizes either. */
+  searchEngine?: "elasticsearch" | "opensearch";
   /** Browser origins the gateway accepts (default: the HTTPS entry, https://<app host> on AWS). */
   allowedOrigins?: pulumi.Input<pulumi.Input<string>[]>;
   resources?: Partial<Record<"livekit" | "coturn" | "gateway" | "elasticsearch" | "redis" | "edge" | "prometheus" | "alertmanager" | "grafana" | "blackbox", ServiceResources>>;

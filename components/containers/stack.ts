@@ -30,6 +30,7 @@ import { EdgeProxy } from "./services/edge-proxy";
 import { Elasticsearch } from "./services/elasticsearch";
 import { Gateway } from "./services/gateway";
 import { Livekit } from "./services/livekit";
+import { OpenSearch } from "./services/opensearch";
 import { Redis } from "./services/redis";
 import type { RampartContainersArgs } from "./stack-args";
 import { targetProfile, type HostNames } from "./targets";
@@ -38,7 +39,7 @@ export type { RampartContainersArgs, ServiceResources } from "./stack-args";
 
 const DEFAULTS = { prefix: "rampart", internalSubnet: "172.30.10.0/24", edgeSubnet: "172.30.20.0/24", monitoringSubnet: "172.30.30.0/24" } as const;
 
-export type ContainerRole = "redis" | "elasticsearch" | "coturn" | "livekit" | "gateway" | "edge" | "prometheus" | "alertmanager" | "grafana" | "blackbox";
+export type ContainerRole = "redis" | "elasticsearch" | "opensearch" | "coturn" | "livekit" | "gateway" | "edge" | "prometheus" | "alertmanager" | "grafana" | "blackbox";
 
 /**
  * The Docker name of a service's container. The host needs it before the containers exist (its
@@ -97,17 +98,27 @@ export class RampartContainers extends pulumi.ComponentResource {
       child,
     );
 
-    new Elasticsearch(
-      `${name}-elasticsearch`,
-      {
-        containerName: serviceContainerName("elasticsearch", prefix),
-        image: args.images?.elasticsearch,
-        network: { name: internal.name, ipv4Address: at.elasticsearch },
-        elasticPassword: args.secrets?.elasticPassword,
-        ...res.elasticsearch,
-      },
-      child,
-    );
+    // The search node: either engine on the same address, network, ports and hardening.
+    const searchNetwork = { name: internal.name, ipv4Address: at.elasticsearch };
+    if ((args.searchEngine ?? "elasticsearch") === "opensearch") {
+      new OpenSearch(
+        `${name}-opensearch`,
+        { containerName: serviceContainerName("opensearch", prefix), image: args.images?.opensearch, network: searchNetwork, ...res.elasticsearch },
+        child,
+      );
+    } else {
+      new Elasticsearch(
+        `${name}-elasticsearch`,
+        {
+          containerName: serviceContainerName("elasticsearch", prefix),
+          image: args.images?.elasticsearch,
+          network: searchNetwork,
+          elasticPassword: args.secrets?.elasticPassword,
+          ...res.elasticsearch,
+        },
+        child,
+      );
+    }
 
     const coturn = new Coturn(
       `${name}-coturn`,

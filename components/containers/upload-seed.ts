@@ -16,9 +16,9 @@
  * replaces the service and it starts on the new files. Both containers have fixed names, so the provider
  * deletes before it replaces.
  *
- * A declared data volume that also receives files (Elasticsearch's config directory, seeded from the image
- * and holding the keystore the service writes at start) keeps its declared read-write access in the service
- * and is mounted by the seed the same way.
+ * A declared data volume that also receives files (Elasticsearch's and OpenSearch's config directories,
+ * seeded from the image) keeps its declared access in the service (read-write for Elasticsearch, which
+ * writes its keystore there at start; read-only for OpenSearch) and is mounted read-write by the seed.
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";

@@ -14,3 +14,8 @@ export function volumeMount(source: pulumi.Input<string>, target: string, o: { n
 export function dataVolumeMount(v: DataVolume): docker.types.input.ContainerMount {
   return volumeMount(v.name, v.target, { noCopy: !(v.copyImageContent ?? false), readOnly: false });
 }
+
+/** A declared data volume as the service mounts it: read-write unless declared read-only. */
+export function serviceVolumeMount(v: DataVolume): docker.types.input.ContainerMount {
+  return volumeMount(v.name, v.target, { noCopy: !(v.copyImageContent ?? false), readOnly: v.readOnly ?? false });
+}

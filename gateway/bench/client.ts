@@ -3,9 +3,8 @@
  * Commands arrive over IPC; every phase is bounded in count and time.
  */
 import { SignJWT } from "jose";
-import WebSocket from "ws";
-import { BENCH_ORIGIN, BENCH_ROOM, BENCH_SECRET, type Wire } from "./common.js";
-import { WIRES, type WireDialect } from "./wire.js";
+import { BENCH_ROOM, BENCH_SECRET, type Wire } from "./common.js";
+import { CONNECTORS, type Connection } from "./wire.js";
 
 interface Target { url: string; wire: Wire; prefix: string }
 export type Command =
@@ -17,7 +16,7 @@ export type Command =
 export interface LatencyResult { connected: number; failed: number; perSecond: number; p50: number; p99: number; seconds: number }
 export interface ThroughputResult { delivered: number; expected: number; seconds: number; deliveredPerSecond: number }
 
-const open: WebSocket[] = [];
+const open: Connection[] = [];
 const PHASE_TIMEOUT_MS = 120_000;
 const CONNECT_TIMEOUT_MS = 30_000;
 /** A fan-out round that makes no progress for this long ends the phase (reported as incomplete). */
@@ -29,31 +28,8 @@ function jwt(sub: string): Promise<string> {
 }
 
 /** Connect and authenticate; `started` is when the attempt was due (open loop: its scheduled time). */
-function connectOne(t: Target, dialect: WireDialect, token: string, started = performance.now()): Promise<{ ws: WebSocket; ms: number }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(t.url, { origin: BENCH_ORIGIN, perMessageDeflate: false });
-    const timer = setTimeout(() => {
-      ws.terminate();
-      reject(new Error("connect timeout"));
-    }, CONNECT_TIMEOUT_MS);
-    const onMessage = (data: Buffer) => {
-      const text = data.toString();
-      if (dialect.keepAlive(ws, text)) return;
-      const verdict = dialect.handshake(ws, text, token);
-      if (!verdict) return;
-      clearTimeout(timer);
-      ws.off("message", onMessage);
-      ws.on("message", (d: Buffer) => void dialect.keepAlive(ws, d.toString()));
-      if (verdict === "refused") return reject(new Error(`auth refused: ${text}`));
-      resolve({ ws, ms: performance.now() - started });
-    };
-    ws.on("message", onMessage);
-    ws.once("open", () => dialect.opened(ws, token));
-    ws.once("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
+function connectOne(t: Target, token: string, started = performance.now()): Promise<{ conn: Connection; ms: number }> {
+  return CONNECTORS[t.wire](t.url, token, CONNECT_TIMEOUT_MS).then((conn) => ({ conn, ms: performance.now() - started }));
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -69,7 +45,6 @@ const tokensFor = (prefix: string, count: number) => Promise.all(Array.from({ le
 
 /** Closed loop: `concurrency` workers, each connecting again as soon as its previous connection is authenticated. */
 async function connect(c: Extract<Command, { cmd: "connect" }>): Promise<LatencyResult> {
-  const dialect = WIRES[c.wire];
   const tokens = await tokensFor(c.prefix, c.count);
   const latencies: number[] = [];
   let failed = 0;
@@ -81,8 +56,8 @@ async function connect(c: Extract<Command, { cmd: "connect" }>): Promise<Latency
       while (next < c.count && Date.now() < deadline) {
         const i = next++;
         try {
-          const { ws, ms } = await connectOne(c, dialect, tokens[i]!);
-          open.push(ws);
+          const { conn, ms } = await connectOne(c, tokens[i]!);
+          open.push(conn);
           latencies.push(ms);
         } catch {
           failed++;
@@ -98,7 +73,6 @@ async function connect(c: Extract<Command, { cmd: "connect" }>): Promise<Latency
  * attempt's scheduled time, so a stall of the server (or of this client) is counted, not hidden.
  */
 async function openLoop(c: Extract<Command, { cmd: "openLoop" }>): Promise<LatencyResult> {
-  const dialect = WIRES[c.wire];
   const tokens = await tokensFor(c.prefix, c.count);
   const latencies: number[] = [];
   let failed = 0;
@@ -111,9 +85,9 @@ async function openLoop(c: Extract<Command, { cmd: "openLoop" }>): Promise<Laten
     const now = performance.now();
     for (; i < c.count && t0 + i * interval <= now; i++) {
       attempts.push(
-        connectOne(c, dialect, tokens[i]!, t0 + i * interval).then(
-          ({ ws, ms }) => {
-            open.push(ws);
+        connectOne(c, tokens[i]!, t0 + i * interval).then(
+          ({ conn, ms }) => {
+            open.push(conn);
             latencies.push(ms);
           },
           () => void failed++,
@@ -128,25 +102,19 @@ async function openLoop(c: Extract<Command, { cmd: "openLoop" }>): Promise<Laten
 
 /** One room of `members`; in each round every member sends `batch` messages, and the round ends when all deliveries arrived. */
 async function throughput(c: Extract<Command, { cmd: "throughput" }>): Promise<ThroughputResult> {
-  const dialect = WIRES[c.wire];
   const tokens = await tokensFor(c.prefix, c.members);
-  const members = await Promise.all(tokens.map(async (t) => (await connectOne(c, dialect, t)).ws));
+  const members = await Promise.all(tokens.map(async (t) => (await connectOne(c, t)).conn));
   let received = 0;
-  for (const ws of members) {
-    ws.send(dialect.join(BENCH_ROOM));
-    ws.on("message", (data: Buffer) => {
-      if (dialect.isDelivery(data.toString())) received++;
-    });
-  }
+  await Promise.all(members.map((m) => m.join(BENCH_ROOM, () => void received++)));
   await new Promise((r) => setTimeout(r, 300));
   received = 0;
-  const frame = dialect.message(BENCH_ROOM, "x".repeat(100));
+  const text = "x".repeat(100);
   const deadline = Date.now() + PHASE_TIMEOUT_MS;
   let expected = 0;
   const started = performance.now();
   let stalled = false;
   for (let round = 0; round < c.rounds && !stalled && Date.now() < deadline; round++) {
-    for (const ws of members) for (let i = 0; i < c.batch; i++) ws.send(frame);
+    for (const m of members) for (let i = 0; i < c.batch; i++) m.message(BENCH_ROOM, text);
     expected += c.members * c.batch * c.members;
     let seen = received;
     let progressAt = Date.now();
@@ -160,7 +128,7 @@ async function throughput(c: Extract<Command, { cmd: "throughput" }>): Promise<T
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  for (const ws of members) ws.terminate();
+  for (const m of members) m.terminate();
   return { delivered: received, expected, seconds, deliveredPerSecond: received / seconds };
 }
 
@@ -175,7 +143,7 @@ process.on("message", (command: Command) => {
         return throughput(command);
       case "closeAll": {
         const closing = open.splice(0);
-        for (const ws of closing) ws.terminate();
+        for (const conn of closing) conn.terminate();
         return { closed: closing.length };
       }
     }

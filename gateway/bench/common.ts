@@ -9,6 +9,11 @@ export const BENCH_ROOM = "bench";
 export interface BenchServer {
   readonly port: number;
   close(): Promise<void>;
+  /**
+   * Heap and RSS of a server that runs outside the host's Node process (a binary it started); absent, the
+   * host measures its own process after garbage collection.
+   */
+  memory?(): Promise<{ heap: number; rss: number }>;
 }
 
 export interface BenchServerOptions {
@@ -18,8 +23,11 @@ export interface BenchServerOptions {
 
 export type StartServer = (options: BenchServerOptions) => Promise<BenchServer>;
 
-/** How the load client speaks to a server: the gateway's JSON frames, or Socket.IO's packets. */
-export type Wire = "rampart" | "socket.io";
+/**
+ * How the load client speaks to a server: the gateway's JSON frames, Socket.IO's packets, or Centrifugo's
+ * protocol through its own client library (`centrifuge`).
+ */
+export type Wire = "rampart" | "socket.io" | "centrifuge";
 
 /** Listen on an ephemeral loopback port; `close()` runs `terminate` (the server's own clean-up) and closes every connection. */
 export function listen(server: Server, terminate: () => void): Promise<{ port: number; close(): Promise<void> }> {

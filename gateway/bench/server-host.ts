@@ -1,6 +1,6 @@
 /**
  * Runs one benchmark server in a process of its own (`--expose-gc`), so heap and RSS per connection are
- * that server's alone. IPC: `{cmd:"memory"}` answers heap and RSS after garbage collection;
+ * that server's alone (a server that is a binary of its own, Centrifugo, reports its process's figures). IPC: `{cmd:"memory"}` answers heap and RSS after garbage collection;
  * `{cmd:"stop"}` closes the server and exits.
  */
 import type { BenchServer, StartServer } from "./common.js";
@@ -23,7 +23,9 @@ async function settledMemory(): Promise<{ heap: number; rss: number }> {
 }
 
 process.on("message", (message: { cmd: "memory" | "stop" }) => {
-  if (message.cmd === "memory") void settledMemory().then((memory) => process.send!({ ok: true, result: memory }));
+  if (message.cmd === "memory") void (server.memory ? server.memory() : settledMemory()).then((memory) => process.send!({ ok: true, result: memory }));
   if (message.cmd === "stop") void server.close().finally(() => process.exit(0));
 });
+// The runner ends its hosts with SIGTERM: close first, so a server that is a process of its own goes too.
+process.once("SIGTERM", () => void server.close().finally(() => process.exit(0)));
 process.send!({ ok: true, result: { port: server.port } });

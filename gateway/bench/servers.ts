@@ -18,4 +18,5 @@ export const SERVERS: readonly ServerEntry[] = [
   { name: "bare-ws", module: "bare-ws.ts", wire: "rampart", path: "/ws" },
   { name: "bare-ws-corked", module: "bare-ws-corked.ts", wire: "rampart", path: "/ws" },
   { name: "socket.io", module: "socket-io.ts", wire: "socket.io", path: "/socket.io/?EIO=4&transport=websocket" },
+  { name: "centrifugo", module: "centrifugo.ts", wire: "centrifuge", path: "/connection/websocket" },
 ];

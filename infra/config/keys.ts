@@ -118,6 +118,14 @@ export const CONFIG_KEYS = {
     type: "string",
     description: "Image of the Elasticsearch, pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",
   },
+  opensearchImage: {
+    type: "string",
+    description: "Image of the OpenSearch node (searchEngine opensearch, 2.19.x), pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",
+  },
+  searchEngine: {
+    type: "string",
+    description: "The search node of the Docker targets (local, aws): `elasticsearch` (when unset) or `opensearch` (2.19.x, with its security plugin). Both get the same hardening, TLS, password authentication and network rules. Not used by aws-scale, which always uses Amazon OpenSearch Service.",
+  },
   redisImage: {
     type: "string",
     description: "Image of the Redis, pinned to an exact version or digest (never latest). Unset: the default pinned in components/containers/images.ts.",

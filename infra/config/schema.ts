@@ -24,6 +24,7 @@ export const IMAGE_KEYS = {
   coturn: "coturnImage",
   gateway: "gatewayImage",
   elasticsearch: "elasticsearchImage",
+  opensearch: "opensearchImage",
   redis: "redisImage",
   edge: "edgeImage",
   prometheus: "prometheusImage",
@@ -62,6 +63,12 @@ export interface MonitoringConfig {
 }
 export type ImageOverrides = Partial<Record<keyof typeof IMAGE_KEYS, string>>;
 
+/** The search engines a Docker target can run; each has its own pinned image and renderer. */
+export const SEARCH_ENGINES = ["elasticsearch", "opensearch"] as const;
+export type SearchEngine = (typeof SEARCH_ENGINES)[number];
+/** The OpenSearch release line the renderer and the container tests cover (plugins.security.* of 2.19). */
+const OPENSEARCH_LINE = /^2\.19\.\d+(?:[-+._].*)?$/;
+
 
 export interface AwsSettings {
   readonly vpcCidr: string;
@@ -99,6 +106,8 @@ interface CommonConfig {
   readonly images: ImageOverrides;
   /** Prometheus, Alertmanager and Grafana: thresholds, receivers, retention. */
   readonly monitoring: MonitoringConfig;
+  /** The search node of the Docker targets (aws-scale: always Amazon OpenSearch Service). */
+  readonly search: { readonly engine: SearchEngine };
 }
 
 /** Everything on the local Docker daemon: no domain, no cloud. */
@@ -210,6 +219,8 @@ const rawSchema = z.object({
   coturnImage: z.string().optional(),
   gatewayImage: z.string().optional(),
   elasticsearchImage: z.string().optional(),
+  opensearchImage: z.string().optional(),
+  searchEngine: z.string().optional(),
   redisImage: z.string().optional(),
   edgeImage: z.string().optional(),
   prometheusImage: z.string().optional(),
@@ -319,7 +330,10 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
     else images[service] = ref;
   }
 
+  const search = searchOf(raw, images, issues);
+
   const common = {
+    search,
     allowedOrigins: raw.allowedOrigins,
     admin: { cidrs: admin.map((c) => c.text), ssh: raw.adminSsh },
     jwtSecret: raw.jwtSecret,
@@ -363,6 +377,27 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
       managedRulesets: raw.cloudflareManagedRulesets,
     },
   };
+}
+
+function searchOf(raw: z.output<typeof rawSchema>, images: ImageOverrides, issues: string[]): { engine: SearchEngine } {
+  const engine = (raw.searchEngine ?? "elasticsearch") as SearchEngine;
+  if (!(SEARCH_ENGINES as readonly string[]).includes(engine)) {
+    issues.push(`${key("searchEngine")}: unknown search engine "${engine}" (expected one of: ${SEARCH_ENGINES.join(", ")})`);
+    return { engine: "elasticsearch" };
+  }
+  if (raw.target === "aws-scale" && raw.searchEngine !== undefined) {
+    issues.push(`${key("searchEngine")}: not used by the aws-scale target (search is always Amazon OpenSearch Service there); remove it`);
+  }
+  // The image of the engine not chosen would be silently ignored.
+  const unused = engine === "opensearch" ? "elasticsearchImage" : "opensearchImage";
+  if (raw[unused] !== undefined && raw.target !== "aws-scale") {
+    issues.push(`${key(unused)}: set, but ${key("searchEngine")} is ${engine}; remove it or set ${key("searchEngine")} to ${unused === "opensearchImage" ? "opensearch" : "elasticsearch"}`);
+  }
+  const tag = images.opensearch === undefined ? undefined : /:([^:@/]+)(?:@|$)/.exec(images.opensearch)?.[1];
+  if (tag !== undefined && !OPENSEARCH_LINE.test(tag)) {
+    issues.push(`${key("opensearchImage")}: tag ${tag} is not a 2.19.x release; Rampart renders the 2.19 security plugin's settings (plugins.security.*), so pin a 2.19.x image`);
+  }
+  return { engine };
 }
 
 function monitoringOf(raw: z.output<typeof rawSchema>, issues: string[]): MonitoringConfig {

@@ -15,7 +15,8 @@ export type FileMatcher = (path: string, base: string) => boolean;
 export const FILES = {
   coturn: ((_p, b) => b === "turnserver.conf") as FileMatcher,
   nginx: ((p, b) => b === "nginx.conf" || (p.startsWith("/etc/nginx/") && b.endsWith(".conf"))) as FileMatcher,
-  elasticsearch: ((_p, b) => b === "elasticsearch.yml" || b === "elasticsearch.yaml") as FileMatcher,
+  /** The search node's main file, Elasticsearch's or OpenSearch's: the rules judge each in its own settings. */
+  elasticsearch: ((_p, b) => /^(elasticsearch|opensearch)\.ya?ml$/.test(b)) as FileMatcher,
   redis: ((_p, b) => b === "redis.conf") as FileMatcher,
   redisAcl: ((_p, b) => b.endsWith(".acl")) as FileMatcher,
   livekit: ((_p, b) => b === "livekit.yaml" || b === "livekit.yml") as FileMatcher,

@@ -233,32 +233,43 @@ export function flattenYaml(text: string, file: string): Record<string, unknown>
   return flat;
 }
 
-const ES_GUIDE = "docs/services.md#elasticsearch";
+const ES_GUIDE = "docs/services.md#elasticsearch; docs/services.md#opensearch";
 const falsy = (v: unknown) => v === false || v === "false";
 const truthy = (v: unknown) => v === true || v === "true";
+
+/** OpenSearch's file is opensearch.yml; its security plugin's settings stand where Elasticsearch's xpack ones do. */
+const isOpenSearch = (path: string) => /(^|\/)opensearch\.ya?ml$/.test(path);
 
 export const elasticsearchSecurity = serviceRule({
   name: "elasticsearch-security-enabled",
   severity: "critical",
-  description: "Elasticsearch security (authentication, authorisation) is not disabled: xpack.security.enabled is never false.",
-  remediationSteps: "Remove `xpack.security.enabled: false` (or set true) and give `elastic` a password from a secret file.",
+  description:
+    "The search node's security (authentication, authorisation) is not disabled: Elasticsearch's xpack.security.enabled is never false; OpenSearch's security plugin is never disabled (plugins.security.disabled) and never accepts its published demo certificates (plugins.security.allow_unsafe_democertificates), whose private keys anyone can download.",
+  remediationSteps:
+    "Elasticsearch: remove `xpack.security.enabled: false` (or set true) and give `elastic` a password from a secret file. OpenSearch: remove `plugins.security.disabled: true` and `plugins.security.allow_unsafe_democertificates: true`, use certificates of your own CA and users from internal_users.yml with bcrypt hashes.",
   anchors: { guide: ES_GUIDE },
   validateResource: (args, report) => {
-    for (const f of configFilesOrSkip(args, FILES.elasticsearch, "elasticsearch.yml")) {
-      if (falsy(flattenYaml(f.content, f.path)["xpack.security.enabled"])) report(`${f.path}: xpack.security.enabled is false`);
+    for (const f of configFilesOrSkip(args, FILES.elasticsearch, "elasticsearch.yml or opensearch.yml")) {
+      const flat = flattenYaml(f.content, f.path);
+      if (isOpenSearch(f.path)) {
+        if (truthy(flat["plugins.security.disabled"])) report(`${f.path}: plugins.security.disabled is true`);
+        if (truthy(flat["plugins.security.allow_unsafe_democertificates"])) report(`${f.path}: plugins.security.allow_unsafe_democertificates is true (the demo certificates' keys are public)`);
+      } else if (falsy(flat["xpack.security.enabled"])) report(`${f.path}: xpack.security.enabled is false`);
     }
   },
 });
 
 export const elasticsearchHttpTls = serviceRule({
   name: "elasticsearch-http-tls",
-  description: "Elasticsearch serves HTTP over TLS: xpack.security.http.ssl.enabled is true.",
-  remediationSteps: "Set `xpack.security.http.ssl.enabled: true` with a certificate and key (files, not inline).",
+  description: "The search node serves HTTP over TLS: Elasticsearch's xpack.security.http.ssl.enabled, OpenSearch's plugins.security.ssl.http.enabled is true.",
+  remediationSteps:
+    "Elasticsearch: set `xpack.security.http.ssl.enabled: true` with a certificate and key (files, not inline). OpenSearch: set `plugins.security.ssl.http.enabled: true` with `plugins.security.ssl.http.pemcert_filepath`, `pemkey_filepath` and `pemtrustedcas_filepath`.",
   anchors: { guide: ES_GUIDE },
   validateResource: (args, report) => {
-    for (const f of configFilesOrSkip(args, FILES.elasticsearch, "elasticsearch.yml")) {
-      const v = flattenYaml(f.content, f.path)["xpack.security.http.ssl.enabled"];
-      if (!truthy(v)) report(`${f.path}: xpack.security.http.ssl.enabled is ${JSON.stringify(v ?? "unset")}, must be true`);
+    for (const f of configFilesOrSkip(args, FILES.elasticsearch, "elasticsearch.yml or opensearch.yml")) {
+      const key = isOpenSearch(f.path) ? "plugins.security.ssl.http.enabled" : "xpack.security.http.ssl.enabled";
+      const v = flattenYaml(f.content, f.path)[key];
+      if (!truthy(v)) report(`${f.path}: ${key} is ${JSON.stringify(v ?? "unset")}, must be true`);
     }
   },
 });
@@ -349,14 +360,14 @@ export const noInlineSecrets = serviceRule({
   name: "service-config-no-inline-secrets",
   severity: "critical",
   description:
-    "Plain (non-secret) configuration files carry no secrets — coturn static-auth-secret, Redis requirepass/masterauth and plaintext ACL passwords, Elasticsearch bootstrap.password — so state and previews stay clean and rules can read the rest.",
+    "Plain (non-secret) configuration files carry no secrets — coturn static-auth-secret, Redis requirepass/masterauth and plaintext ACL passwords, Elasticsearch bootstrap.password, passwords in opensearch.yml (e.g. a PEM key password) — so state and previews stay clean and rules can read the rest.",
   remediationSteps: "Move the secret to its own secret upload under /run/secrets and reference it (coturn: pass it from the secret file at start; Redis: hashed passwords `#<sha256>`; Elasticsearch: the keystore).",
   anchors: { guide: "docs/container-baseline.md#secrets-as-files" },
   validateResource: (args, report) => {
     const coturn = uploadsMatching(args.props, FILES.coturn).files;
     const redis = [...uploadsMatching(args.props, FILES.redis).files, ...uploadsMatching(args.props, FILES.redisAcl).files];
     const es = uploadsMatching(args.props, FILES.elasticsearch).files;
-    if (coturn.length + redis.length + es.length === 0) args.notApplicable("no readable coturn, Redis or Elasticsearch configuration");
+    if (coturn.length + redis.length + es.length === 0) args.notApplicable("no readable coturn, Redis, Elasticsearch or OpenSearch configuration");
     for (const f of coturn) {
       for (const x of parseCoturn(f.content).filter((x) => x.key === "static-auth-secret" && x.value !== "")) report(`${f.path}:${x.line}: static-auth-secret is inline`);
     }
@@ -368,7 +379,7 @@ export const noInlineSecrets = serviceRule({
     }
     for (const f of es) {
       const flat = flattenYaml(f.content, f.path);
-      for (const k of Object.keys(flat).filter((k) => /(^|\.)(bootstrap\.)?password$|secure_password$/.test(k))) report(`${f.path}: ${k} is inline`);
+      for (const k of Object.keys(flat).filter((k) => /(^|[._])(password|passphrase)$/.test(k))) report(`${f.path}: ${k} is inline`);
     }
   },
 });

@@ -12,6 +12,8 @@
 #   rampart-test/gateway:local     gateway/Dockerfile with its base image ARGs pointed at those two
 #   rampart-test/livekit:<version> the base + the LiveKit binary scripts/testbed/build-go-tool.sh builds at the
 #                                  version the stack pins (+ busybox's wget, as in the official alpine image)
+#   rampart-test/opensearch:<v>    docker/testbed/opensearch FROM the base + Debian's JDK 17, with the home
+#                                  scripts/testbed/opensearch-dist.sh assembles from Maven Central (cached)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -35,9 +37,10 @@ docker info >/dev/null 2>&1 || { echo "testbed: no Docker engine answers (run sc
 
 label_of() { docker image inspect --format "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true; }
 
-# One counted step per image, present or built: base, coturn, nginx, redis, node24, node24-build, gateway, livekit.
-progress_total 8
-progress_say "images: 8 images, each skipped when present and built from the same inputs"
+# One counted step per image, present or built: base, coturn, nginx, redis, node24, node24-build, gateway,
+# livekit, opensearch.
+progress_total 9
+progress_say "images: 9 images, each skipped when present and built from the same inputs"
 
 # --- base: debootstrap is the slow step (~1 min), so it is skipped when the image holds the same packages
 base_key="$SUITE:$PACKAGES"
@@ -153,6 +156,24 @@ else
   cp "$livekit_bin" "$ctx/livekit-server"
   cp "$BUSYBOX" "$ctx/busybox"
   quiet_build livekit "$LIVEKIT_IMAGE (LiveKit v$livekit_version)" --build-arg "BASE=$BASE_IMAGE" --label "rampart.testbed.key=$livekit_key" -t "$LIVEKIT_IMAGE" "$ctx"
+  rm -rf "$ctx"
+fi
+PROGRESS_TAG=""
+
+# --- opensearch: the home assembled from Maven Central (cached by version outside the repo) on the base
+progress_step
+os_home=$(TESTBED_STEP=$PROGRESS_TAG "$ROOT/scripts/testbed/opensearch-dist.sh" | tail -1)
+os_version=$(basename "$(dirname "$os_home")")
+OPENSEARCH_IMAGE=rampart-test/opensearch:${os_version#v}
+os_key="$(context_hash "$TESTBED_DIR/opensearch")@$(cd "$os_home" && find . -type f -printf '%P %s\n' | sort | sha256sum | cut -c1-16)@$(docker image inspect --format '{{.Id}}' "$BASE_IMAGE")"
+if [[ "$(label_of "$OPENSEARCH_IMAGE" rampart.testbed.key)" == "$os_key" ]]; then
+  step "$OPENSEARCH_IMAGE present"
+else
+  ctx=$(mktemp -d /tmp/rampart-opensearchctx.XXXXXX)
+  cp -a "$TESTBED_DIR/opensearch/." "$ctx/"
+  cp -a "$os_home" "$ctx/home"
+  rm -f "$ctx/home/.assembled"
+  quiet_build opensearch "$OPENSEARCH_IMAGE (Debian's JDK 17 + the assembled home)" --build-arg "BASE=$BASE_IMAGE" --label "rampart.testbed.key=$os_key" -t "$OPENSEARCH_IMAGE" "$ctx"
   rm -rf "$ctx"
 fi
 PROGRESS_TAG=""

@@ -6,7 +6,10 @@ set -euo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/progress.sh"
 
 PACKAGES=(docker.io debootstrap coturn nginx-light redis-server fail2ban chromium testssl.sh nmap iproute2 curl openssl
-  prometheus prometheus-alertmanager prometheus-blackbox-exporter busybox-static)
+  prometheus prometheus-alertmanager prometheus-blackbox-exporter busybox-static
+  # The OpenSearch testbed node: Maven resolves it from Maven Central, JDK 17 writes its keystore, unzip
+  # unpacks the security plugin (scripts/testbed/opensearch-dist.sh).
+  maven openjdk-17-jdk-headless unzip)
 
 t0=$SECONDS
 missing=()

@@ -3,6 +3,7 @@ import type { EdgeNginxConfInput } from "../../components/config/nginx";
 import type { TurnserverConfInput } from "../../components/config/coturn";
 import type { LivekitSecretYamlInput, LivekitYamlInput } from "../../components/config/livekit";
 import type { ElasticsearchYmlInput } from "../../components/config/elasticsearch";
+import type { OpenSearchYmlInput } from "../../components/config/opensearch";
 import type { RedisConfInput, RedisAclUser } from "../../components/config/redis";
 
 /** Representative inputs (production-like, documentation addresses) for the golden files. */
@@ -72,3 +73,15 @@ export const elasticsearchInput: ElasticsearchYmlInput = {
     certificateAuthoritiesPath: "/usr/share/elasticsearch/config/certs/ca.crt",
   },
 };
+
+export const opensearchInput: OpenSearchYmlInput = {
+  clusterName: "rampart",
+  nodeName: "rampart-opensearch",
+  networkHosts: ["10.0.1.41"],
+  httpTls: { certificatePath: "/usr/share/opensearch/config/node.crt", keyPath: "/usr/share/opensearch/config/node.key", certificateAuthoritiesPath: "/usr/share/opensearch/config/ca.crt" },
+  transportTls: { certificatePath: "/usr/share/opensearch/config/node.crt", keyPath: "/usr/share/opensearch/config/node.key", certificateAuthoritiesPath: "/usr/share/opensearch/config/ca.crt" },
+  nodesDn: ["CN=rampart-opensearch"],
+};
+
+/** A bcrypt hash of "correct horse battery staple" (cost 12), as internalUserHash makes them. */
+export const OPENSEARCH_TEST_HASH = "$2y$12$8ieYLv1zcD5kzHqXms1LuedU3upaOhK79i5sGMykZyWWMYKXb73aa";

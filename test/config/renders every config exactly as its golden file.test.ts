@@ -3,6 +3,7 @@ import { renderTurnSecretConf, renderTurnserverConf } from "../../components/con
 import { renderElasticsearchYml, renderJvmHeapOptions } from "../../components/config/elasticsearch";
 import { renderLivekitKeyFile, renderLivekitSecretYaml, renderLivekitYaml } from "../../components/config/livekit";
 import { renderEdgeNginxConf } from "../../components/config/nginx";
+import { renderOpenSearchInternalUsers, renderOpenSearchSecurityConfig, renderOpenSearchYml } from "../../components/config/opensearch";
 import { renderRedisAcl, renderRedisConf } from "../../components/config/redis";
 import * as f from "./fixtures";
 import { expectGolden } from "./golden";
@@ -18,4 +19,9 @@ describe("golden files (UPDATE_GOLDEN=1 to rewrite)", () => {
   it("livekit secret fragment", () => expectGolden("livekit-secret.yaml", renderLivekitSecretYaml(f.livekitSecretInput)));
   it("elasticsearch.yml", () => expectGolden("elasticsearch.yml", renderElasticsearchYml(f.elasticsearchInput)));
   it("jvm heap options", () => expectGolden("jvm-heap.options", renderJvmHeapOptions(4096)));
+  it("opensearch.yml", () => expectGolden("opensearch.yml", renderOpenSearchYml(f.opensearchInput)));
+  it("opensearch internal_users.yml", () => expectGolden("opensearch-internal_users.yml", renderOpenSearchInternalUsers({ adminUser: "admin", passwordHash: f.OPENSEARCH_TEST_HASH })));
+  for (const [file, content] of Object.entries(renderOpenSearchSecurityConfig())) {
+    it(`opensearch security ${file}`, () => expectGolden(`opensearch-security-${file}`, content));
+  }
 });

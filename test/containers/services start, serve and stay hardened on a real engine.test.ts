@@ -16,11 +16,15 @@ import { inspectContainer, type ContainerInspect } from "./support/docker-api";
 import { EngineRun } from "./support/engine";
 import { describeWithEngine, LOCAL_IMAGES } from "./support/engine-gate";
 import { capabilityMask, capabilityNames, containerMounts, containerProcesses, tcpReachable, writeError } from "./support/hardening";
-import { declareStack, engineSpec, newPlanBasics, SERVICES, type Service, type StackPlan } from "./support/stack";
+import { CATALOGUE_SERVICE, declareStack, engineSpec, newPlanBasics, SERVICES, type Service, type StackPlan } from "./support/stack";
+import { removeContainer } from "./support/docker-api";
 import { prove, summary } from "./support/summary";
 import type { EngineSpec } from "./support/container-spec";
 
 const HEALTH_TIMEOUT_MS = 120_000;
+// A JVM on a loaded 2-core machine, creating its security index on first start: generous, but bounded.
+const SEARCH_HEALTH_TIMEOUT_MS = 300_000;
+const healthTimeout = (s: Service) => (s === "search" ? SEARCH_HEALTH_TIMEOUT_MS : HEALTH_TIMEOUT_MS);
 
 interface Running {
   id: string;
@@ -70,7 +74,7 @@ describeEngine("Rampart services on a real Docker engine", () => {
     await Promise.all(
       SERVICES.filter((s) => running[s]).map(async (s) => {
         try {
-          running[s].inspect = await engine.waitHealthy(running[s].id, s, HEALTH_TIMEOUT_MS);
+          running[s].inspect = await engine.waitHealthy(running[s].id, s, healthTimeout(s));
         } catch (err) {
           startErrors[s] = err as Error;
         }
@@ -216,6 +220,45 @@ describeEngine("Rampart services on a real Docker engine", () => {
     prove("coturn", `TURN allocations with REST credentials relay ${totals![2]}/${totals![1]} messages with 0 % loss (turnutils_uclient -y); a wrong secret cannot allocate`);
   });
 
+  /** curl from the client container to the search node: the HTTP status (000: no HTTP answer) and the body. */
+  const searchCurl = async (url: string, ...args: string[]) => {
+    const r = await engine.exec(client, ["curl", "-sS", "-m", "20", "-w", "\n%{http_code}", "--cacert", "/client/certs/search-ca.pem", ...args, url], { timeoutMs: 40_000 });
+    const lines = r.stdout.split("\n");
+    return { status: lines.pop() ?? "", body: lines.join("\n"), code: r.code, stderr: r.stderr };
+  };
+  const searchUrl = (path: string) => `https://${plan.address.search}:9200${path}`;
+  const searchAuth = () => ["-u", `admin:${plan.secrets.searchPassword}`];
+
+  it("search: answers its own user over TLS with the stack's CA, refuses no credentials and a wrong password", async () => {
+    started("search");
+    const ok = await searchCurl(searchUrl("/_cluster/health"), ...searchAuth());
+    expect(ok.status, ok.stderr).toBe("200");
+    expect(JSON.parse(ok.body)).toMatchObject({ cluster_name: "rampart", number_of_nodes: 1 });
+    const who = await searchCurl(searchUrl("/_plugins/_security/authinfo"), ...searchAuth());
+    expect(JSON.parse(who.body)).toMatchObject({ user_name: "admin", backend_roles: ["rampart_admin"] });
+    const none = await searchCurl(searchUrl("/_cluster/health"));
+    expect(none.status).toBe("401");
+    const wrong = await searchCurl(searchUrl("/_cluster/health"), "-u", "admin:not-the-password");
+    expect(wrong.status).toBe("401");
+    // The demo users of the security plugin do not exist (DISABLE_INSTALL_DEMO_CONFIG, rendered users only).
+    const demo = await searchCurl(searchUrl("/_cluster/health"), "-u", "admin:admin");
+    expect(demo.status).toBe("401");
+    prove("search", "OpenSearch 2.19.4 with its security plugin: the stack's own user over HTTPS (verified against the stack's CA) gets 200 and is admin/rampart_admin; no credentials, a wrong password and the plugin's demo admin:admin get 401");
+  });
+
+  it("search: refuses plain HTTP on its HTTPS port and offers nothing below TLS 1.2", async () => {
+    started("search");
+    const plain = await engine.exec(client, ["curl", "-sS", "-m", "20", "-o", "/dev/null", "-w", "%{http_code}", `http://${plan.address.search}:9200/`], { timeoutMs: 40_000 });
+    // curl exit 52 (empty reply) or 56 (reset): the node closes a plain-HTTP connection without an HTTP answer.
+    expect(plain.stdout).toBe("000");
+    expect([52, 56], plain.stderr).toContain(plain.code);
+    const tls11 = await searchCurl(searchUrl("/"), ...searchAuth(), "--tlsv1.1", "--tls-max", "1.1");
+    expect(tls11.status).toBe("000");
+    const tls12 = await searchCurl(searchUrl("/"), ...searchAuth(), "--tlsv1.2", "--tls-max", "1.2");
+    expect(tls12.status).toBe("200");
+    prove("search", `plain HTTP to 9200 gets no HTTP answer (curl exit ${plain.code}); TLS 1.1 is refused, TLS 1.2 and 1.3 answer`);
+  });
+
   it("edge: serves HTTPS to the origin-pull client certificate and refuses a request without one", async () => {
     started("edge");
     const curl = (...args: string[]) =>
@@ -255,6 +298,7 @@ describeEngine("Rampart services on a real Docker engine", () => {
     const targets: [Service, string, PortEntry][] = [
       ["redis", plan.address.redis, portsOfService("redis")[0]!],
       ["gateway", containerAddress(started("gateway").inspect), portsOfService("gateway").find((p) => p.id === "gateway-http")!],
+      ...portsOfService("elasticsearch").filter((p) => p.platforms?.includes("docker")).map((entry): [Service, string, PortEntry] => ["search", plan.address.search, entry]),
     ];
     for (const [service, ip, entry] of targets) {
       // Positive control: the same probe succeeds from the client on the internal network.
@@ -271,7 +315,7 @@ describeEngine("Rampart services on a real Docker engine", () => {
       const bindings = r.inspect.HostConfig.PortBindings ?? {};
       for (const [key, list] of Object.entries(bindings)) {
         const declared = (plan.captured[service].inputs.ports as { internal: number; external: number; protocol: string }[]).find((p) => `${p.internal}/${p.protocol}` === key)!;
-        const entry = portsOfService(service === "edge" ? "edge" : service).find((p) => p.from <= declared.external && declared.external <= p.to && p.protocol === declared.protocol);
+        const entry = portsOfService(CATALOGUE_SERVICE[service]).find((p) => p.from <= declared.external && declared.external <= p.to && p.protocol === declared.protocol);
         expect(entry, `${service} ${key} is in the port catalogue`).toBeDefined();
         if (entry!.class === "admin" || entry!.class === "vpc") {
           for (const b of list ?? []) expect(b.HostIp, `${service} ${key}`).toBe("127.0.0.1");
@@ -304,6 +348,28 @@ describeEngine("Rampart services on a real Docker engine", () => {
     expect(checked.length, "some admin/vpc port is published by the declared stack").toBeGreaterThan(0);
     prove("all", `admin/vpc ports published on 127.0.0.1 only: ${checked.join("; ")}; \`docker port\` empty on the --internal network`);
   });
+
+  // Last: it replaces the search container. The data volume is the one the component declares, mapped to
+  // this run's name; the container is removed (as a replacement would) and created again from the same spec.
+  it("search: a document indexed into the node survives the container's recreation on the same volume", async () => {
+    const before = started("search");
+    const doc = { probe: `survives-${Date.now()}` };
+    const put = await searchCurl(searchUrl("/rampart-durability/_doc/1?refresh=true"), ...searchAuth(), "-X", "PUT", "-H", "Content-Type: application/json", "-d", JSON.stringify(doc));
+    expect(put.status, put.body).toBe("201");
+    const dataMount = before.inspect.Mounts.find((m) => m.Destination === "/usr/share/opensearch/data");
+    expect(dataMount?.Type, "the data directory is a named volume").toBe("volume");
+    await removeContainer(before.id);
+    const id = await engine.launch("search-recreated", before.spec);
+    const inspect = await engine.waitHealthy(id, "search (recreated)", SEARCH_HEALTH_TIMEOUT_MS);
+    running.search = { id, spec: before.spec, inspect };
+    expect(inspect.Mounts.find((m) => m.Destination === "/usr/share/opensearch/data")?.Name).toBe(dataMount!.Name);
+    const got = await searchCurl(searchUrl("/rampart-durability/_doc/1"), ...searchAuth());
+    expect(got.status, got.body).toBe("200");
+    expect(JSON.parse(got.body)).toMatchObject({ found: true, _source: doc });
+    // The users came from the security index on the volume, not from a fresh initialisation: still only ours.
+    expect((await searchCurl(searchUrl("/_cluster/health"))).status).toBe("401");
+    prove("search", `a document indexed before the container was removed is found after a new container starts on the same data volume (${dataMount!.Name}); authentication still enforced`);
+  }, SEARCH_HEALTH_TIMEOUT_MS + 60_000);
 });
 
 function containerAddress(inspect: ContainerInspect): string {
@@ -334,6 +400,7 @@ async function provisionClient(engine: EngineRun, client: string, plan: StackPla
     "client.key": plan.pki.clientKeyPem,
     "stranger.pem": plan.pki.strangerCertPem,
     "stranger.key": plan.pki.strangerKeyPem,
+    "search-ca.pem": plan.searchPki.caCertPem,
   };
   for (const [f, content] of Object.entries(files)) writeFileSync(join(certs, f), content, { mode: 0o644 });
   execFileSync("docker", ["cp", `${dir}/.`, `${client}:/client`]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { evaluatePolicies, type PlanResource } from "@rampart/policies/check/evaluate";
 import { RULES } from "@rampart/policies/rules";
 import { profileLevel, type Profile } from "@rampart/policies/rules/rule";
-import { container, coturn, edge, elasticsearch, livekit, redis, resource } from "./fixtures/build";
+import { container, coturn, edge, elasticsearch, livekit, opensearch, redis, resource } from "./fixtures/build";
 import { CASES, goodInstance, goodZoneSettings, INSTANCE, proxied, rateLimit, waf } from "./fixtures/cases";
 import { scaleHardened } from "./fixtures/scale-cases";
 
@@ -34,7 +34,7 @@ describe("every rule of the pack", () => {
 
 describe("the hardened fixtures", () => {
   it("pass the whole pack together (no rule contradicts another)", () => {
-    const stack = [container(), coturn(), edge(), elasticsearch(), redis(), livekit(), resource(INSTANCE, goodInstance), proxied(), ...goodZoneSettings(), waf(), rateLimit(), ...scaleHardened()];
+    const stack = [container(), coturn(), edge(), elasticsearch(), opensearch(), redis(), livekit(), resource(INSTANCE, goodInstance), proxied(), ...goodZoneSettings(), waf(), rateLimit(), ...scaleHardened()];
     expect(evaluatePolicies(stack).violations).toEqual([]);
   });
 });

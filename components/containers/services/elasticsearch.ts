@@ -1,11 +1,11 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
 import { port } from "@rampart/catalogue";
 import { renderElasticsearchYml, renderJvmHeapOptions } from "../../config/elasticsearch";
 import { HardenedContainer, type NetworkAttachment } from "../hardened-container";
 import { DEFAULT_IMAGES, SERVICE_USERS } from "../images";
 import { secretOrGenerated, secretPath } from "./common";
+import { searchNodeTls } from "./search-tls";
 
 export interface ElasticsearchArgs {
   image?: pulumi.Input<string>;
@@ -42,43 +42,8 @@ export class Elasticsearch extends pulumi.ComponentResource {
     const containerName = args.containerName ?? name;
     this.elasticPassword = secretOrGenerated(args.elasticPassword, `${name}-elastic-password`, this);
 
-    // A private CA for the node's HTTP and transport certificates: nothing outside the stack trusts it.
-    const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
-    const ca = new tls.SelfSignedCert(
-      `${name}-ca`,
-      {
-        privateKeyPem: caKey.privateKeyPem,
-        isCaCertificate: true,
-        validityPeriodHours: 24 * 365 * 3,
-        allowedUses: ["cert_signing", "crl_signing"],
-        subject: { commonName: `${containerName} CA`, organization: "Rampart" },
-      },
-      { parent: this },
-    );
-    const nodeKey = new tls.PrivateKey(`${name}-node-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
-    const csr = new tls.CertRequest(
-      `${name}-node-csr`,
-      {
-        privateKeyPem: nodeKey.privateKeyPem,
-        subject: { commonName: containerName },
-        dnsNames: [containerName, "localhost"],
-        ipAddresses: [args.network.ipv4Address, "127.0.0.1"],
-      },
-      { parent: this },
-    );
-    const nodeCert = new tls.LocallySignedCert(
-      `${name}-node-cert`,
-      {
-        certRequestPem: csr.certRequestPem,
-        caPrivateKeyPem: caKey.privateKeyPem,
-        caCertPem: ca.certPem,
-        validityPeriodHours: 24 * 365,
-        earlyRenewalHours: 24 * 30,
-        allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
-      },
-      { parent: this },
-    );
-    this.caCertPem = ca.certPem;
+    const nodeTls = searchNodeTls(name, containerName, args.network.ipv4Address, this);
+    this.caCertPem = pulumi.output(nodeTls.caCertPem);
 
     // Named volumes outlive container replacements: the data, and the config directory with its keystore.
     // The config volume also receives the uploaded files through HardenedContainer's seed, which mounts it
@@ -122,12 +87,12 @@ export class Elasticsearch extends pulumi.ComponentResource {
         configFiles: [
           { path: `${CONFIG}/elasticsearch.yml`, content: yml, mode: "0440" },
           { path: `${CONFIG}/jvm.options.d/heap.options`, content: renderJvmHeapOptions(memoryMiB), mode: "0440" },
-          { path: pem.certificatePath, content: nodeCert.certPem, mode: "0440" },
-          { path: pem.certificateAuthoritiesPath, content: ca.certPem, mode: "0440" },
+          { path: pem.certificatePath, content: nodeTls.certPem, mode: "0440" },
+          { path: pem.certificateAuthoritiesPath, content: nodeTls.caCertPem, mode: "0440" },
         ],
         secretFiles: [
           { name: PASSWORD, content: this.elasticPassword },
-          { name: "node.key", path: pem.keyPath, content: nodeKey.privateKeyPem },
+          { name: "node.key", path: pem.keyPath, content: nodeTls.keyPem },
         ],
         env: {
           ES_TMPDIR: "/tmp",

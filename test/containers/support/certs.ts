@@ -60,3 +60,26 @@ export function makeTestPki(serverNames: readonly string[]): TestPki {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** A search node's TLS: its own CA and a node certificate for its address (PKCS#8 key, as OpenSearch needs). */
+export interface SearchPki {
+  caCertPem: string;
+  certPem: string;
+  keyPemPkcs8: string;
+  /** The node certificate's subject, for plugins.security.nodes_dn. */
+  nodeDn: string;
+}
+
+export function makeSearchPki(nodeName: string, ip: string): SearchPki {
+  const dir = mkdtempSync(join(tmpdir(), "rampart-search-pki-"));
+  try {
+    ca(dir, "search");
+    leaf(dir, nodeName, "search", `subjectAltName=DNS:${nodeName},IP:${ip}\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n`);
+    const read = (f: string) => readFileSync(join(dir, f), "utf8");
+    const keyPemPkcs8 = read(`${nodeName}.key`);
+    if (!keyPemPkcs8.startsWith("-----BEGIN PRIVATE KEY-----")) throw new Error("openssl did not write a PKCS#8 key (OpenSSL 3 does by default)");
+    return { caCertPem: read("search-ca.pem"), certPem: read(`${nodeName}.pem`), keyPemPkcs8, nodeDn: `CN=${nodeName}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -135,6 +135,7 @@ export interface ContainerInspect {
     Ports?: Record<string, { HostIp: string; HostPort: string }[] | null>;
     Networks?: Record<string, { IPAddress: string; Aliases?: string[] | null }>;
   };
+  Mounts: { Type: string; Name?: string; Source: string; Destination: string; RW: boolean }[];
 }
 
 export function inspectContainer(id: string): Promise<ContainerInspect> {

@@ -22,6 +22,8 @@ export const LOCAL_IMAGES = {
   node: "rampart-test/node24:bookworm",
   gateway: "rampart-test/gateway:local",
   livekit: livekitImage(),
+  // Assembled from Maven Central at the version the stack pins (scripts/testbed/opensearch-dist.sh).
+  opensearch: `rampart-test/opensearch:${DEFAULT_IMAGES.opensearch.slice(DEFAULT_IMAGES.opensearch.lastIndexOf(":") + 1)}`,
 } as const;
 
 function missingImages(names: readonly string[]): string[] {

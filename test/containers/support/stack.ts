@@ -8,16 +8,19 @@ import type { NetworkAttachment } from "../../../components/containers/hardened-
 import { Coturn } from "../../../components/containers/services/coturn";
 import { EdgeProxy } from "../../../components/containers/services/edge-proxy";
 import { Gateway } from "../../../components/containers/services/gateway";
+import { OpenSearch } from "../../../components/containers/services/opensearch";
 import { Redis } from "../../../components/containers/services/redis";
+import type { ServiceName } from "@rampart/catalogue";
 import { captureResources, serviceAndHelpers, type CapturedResource } from "./capture";
 import { hostRlimitCeiling, translateContainer, type EngineSpec } from "./container-spec";
 import { LOCAL_IMAGES } from "./engine-gate";
-import { makeTestPki, type TestPki } from "./certs";
+import { makeSearchPki, makeTestPki, type SearchPki, type TestPki } from "./certs";
 
 /** The network name the components are told; the suite maps it onto its own --internal network. */
 export const DECLARED_NETWORK = "rampart-internal";
 
-export const SERVICES = ["redis", "coturn", "gateway", "edge"] as const;
+/** `search` is the stack's search node with searchEngine opensearch (Elasticsearch cannot run here). */
+export const SERVICES = ["redis", "coturn", "gateway", "edge", "search"] as const;
 export type Service = (typeof SERVICES)[number];
 
 export const LOCAL_IMAGE: Record<Service, string> = {
@@ -25,7 +28,14 @@ export const LOCAL_IMAGE: Record<Service, string> = {
   coturn: LOCAL_IMAGES.coturn,
   gateway: LOCAL_IMAGES.gateway,
   edge: LOCAL_IMAGES.nginx,
+  search: LOCAL_IMAGES.opensearch,
 };
+
+/** The port catalogue's name of each service the suite runs. */
+export const CATALOGUE_SERVICE: Record<Service, ServiceName> = { redis: "redis", coturn: "coturn", gateway: "gateway", edge: "edge", search: "elasticsearch" };
+
+/** The search node's container name as the suite declares it (its certificate names it). */
+export const SEARCH_NODE_NAME = "rampart-opensearch";
 
 export interface StackSecrets {
   redisGatewayPassword: string;
@@ -33,6 +43,8 @@ export interface StackSecrets {
   turnSecret: string;
   jwtSecret: string;
   livekitApiSecret: string;
+  /** The search node's own user's password. */
+  searchPassword: string;
 }
 
 export interface StackPlan {
@@ -40,6 +52,7 @@ export interface StackPlan {
   address: Record<Service | "livekit", string>;
   secrets: StackSecrets;
   pki: TestPki;
+  searchPki: SearchPki;
   origin: string;
   serverName: string;
   captured: Record<Service, CapturedResource>;
@@ -57,9 +70,10 @@ export function newPlanBasics(): Omit<StackPlan, "captured" | "helpers"> {
   const serverName = "rampart.test";
   return {
     subnet,
-    address: { redis: at(10), coturn: at(11), gateway: at(12), edge: at(13), livekit: at(14) },
-    secrets: { redisGatewayPassword: secret(), gatewayFanoutKey: secret(), turnSecret: secret(), jwtSecret: secret(), livekitApiSecret: secret() },
+    address: { redis: at(10), coturn: at(11), gateway: at(12), edge: at(13), livekit: at(14), search: at(15) },
+    secrets: { redisGatewayPassword: secret(), gatewayFanoutKey: secret(), turnSecret: secret(), jwtSecret: secret(), livekitApiSecret: secret(), searchPassword: secret() },
     pki: makeTestPki([serverName, "turn.rampart.test", "edge"]),
+    searchPki: makeSearchPki(SEARCH_NODE_NAME, at(15)),
     origin: "https://app.rampart.test",
     serverName,
   };
@@ -135,11 +149,24 @@ export async function declareStack(basics: Omit<StackPlan, "captured" | "helpers
     }),
     "EdgeProxy",
   );
-  const [redisHelpers, coturnHelpers, gatewayHelpers, edgeHelpers] = helperLists as [CapturedResource[], CapturedResource[], CapturedResource[], CapturedResource[]];
+  const search = onlyContainer(
+    await captureResources(() => {
+      new OpenSearch("search", {
+        containerName: SEARCH_NODE_NAME,
+        network: { ...net("search"), ipv4Address: address.search },
+        adminPassword: secrets.searchPassword,
+        tls: basics.searchPki,
+        // The smallest limit the component accepts (heap 512 MiB): the suite runs five services on 2 cores.
+        memoryMiB: 1024,
+      });
+    }),
+    "OpenSearch",
+  );
+  const [redisHelpers, coturnHelpers, gatewayHelpers, edgeHelpers, searchHelpers] = helperLists as [CapturedResource[], CapturedResource[], CapturedResource[], CapturedResource[], CapturedResource[]];
   return {
     ...basics,
-    captured: { redis, coturn, gateway, edge },
-    helpers: { redis: redisHelpers, coturn: coturnHelpers, gateway: gatewayHelpers, edge: edgeHelpers },
+    captured: { redis, coturn, gateway, edge, search },
+    helpers: { redis: redisHelpers, coturn: coturnHelpers, gateway: gatewayHelpers, edge: edgeHelpers, search: searchHelpers },
   };
 }
 
