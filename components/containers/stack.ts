@@ -36,7 +36,7 @@ import { targetProfile, type HostNames } from "./targets";
 
 export type { RampartContainersArgs, ServiceResources } from "./stack-args";
 
-const DEFAULTS = { prefix: "rampart", internalSubnet: "172.30.10.0/24", edgeSubnet: "172.30.20.0/24", monitoringSubnet: "172.30.30.0/24" } as const;
+const DEFAULTS = { prefix: "rampart", allowDataDeletion: false, internalSubnet: "172.30.10.0/24", edgeSubnet: "172.30.20.0/24", monitoringSubnet: "172.30.30.0/24" } as const;
 
 export type ContainerRole = "redis" | "elasticsearch" | "coturn" | "livekit" | "gateway" | "edge" | "prometheus" | "alertmanager" | "grafana" | "blackbox";
 
@@ -69,6 +69,7 @@ export class RampartContainers extends pulumi.ComponentResource {
     const names: HostNames = { app: args.hostnames?.app ?? `app.${site.domain}`, turn: args.hostnames?.turn ?? `turn.${site.domain}` };
     const entry = profile.entry(names);
     const res = args.resources ?? {};
+    const allowDataDeletion = args.allowDataDeletion ?? DEFAULTS.allowDataDeletion;
     const child = { parent: this };
 
     const internal = new docker.Network(
@@ -93,7 +94,7 @@ export class RampartContainers extends pulumi.ComponentResource {
 
     const redis = new Redis(
       `${name}-redis`,
-      { containerName: serviceContainerName("redis", prefix), image: args.images?.redis, network: { name: internal.name, ipv4Address: at.redis }, ...res.redis },
+      { containerName: serviceContainerName("redis", prefix), image: args.images?.redis, network: { name: internal.name, ipv4Address: at.redis }, allowDataDeletion, ...res.redis },
       child,
     );
 
@@ -104,6 +105,7 @@ export class RampartContainers extends pulumi.ComponentResource {
         image: args.images?.elasticsearch,
         network: { name: internal.name, ipv4Address: at.elasticsearch },
         elasticPassword: args.secrets?.elasticPassword,
+        allowDataDeletion,
         ...res.elasticsearch,
       },
       child,
@@ -197,6 +199,7 @@ export class RampartContainers extends pulumi.ComponentResource {
         networks: [{ name: monitoringNet.name, ipv4Address: at.alertmanager }],
         publishAddress: site.bindAddress,
         receivers: monitoring.receivers ?? {},
+        allowDataDeletion,
         ...res.alertmanager,
       },
       child,
@@ -248,6 +251,7 @@ export class RampartContainers extends pulumi.ComponentResource {
         ...(monitoring.thresholds ? { thresholds: monitoring.thresholds } : {}),
         ...(monitoring.retentionDays !== undefined ? { retentionDays: monitoring.retentionDays } : {}),
         externalLabels: { rampart_target: args.target },
+        allowDataDeletion,
         ...res.prometheus,
       },
       child,
@@ -261,6 +265,7 @@ export class RampartContainers extends pulumi.ComponentResource {
         networks: [{ name: monitoringNet.name, ipv4Address: at.grafana }],
         publishAddress: site.bindAddress,
         prometheusUrl: `http://${at.prometheus}:${port("prometheus-http").from}`,
+        allowDataDeletion,
         ...res.grafana,
       },
       child,
