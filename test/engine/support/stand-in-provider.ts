@@ -73,10 +73,23 @@ function record(op: "create" | "update" | "delete", urn: string, id: string): vo
   if (file) appendFileSync(file, JSON.stringify({ op, urn, id }) + "\n");
 }
 
-/** "-r<n>" for the n-th earlier create of `urn` in the record (a replacement), "" for the first. */
-function replacementSuffix(urn: string): string {
+/**
+ * The id of a replacement: the first create of `urn` in the record keeps the mocks' id; a later one (a
+ * replacement, or a create after a destroy) gets a new id of the same shape (`vol-<hex>` stays one, as
+ * cloud-init checks it), else the id with "-r<n>".
+ */
+function replacementId(urn: string, id: string): string {
+  const n = earlierCreates(urn);
+  if (n === 0) return id;
+  const shaped = /^([a-z]+-)([0-9a-f]+)$/.exec(id);
+  if (shaped) return `${shaped[1]}${createHash("sha256").update(`${id}#${n}`).digest("hex").slice(0, shaped[2]!.length)}`;
+  return `${id}-r${n}`;
+}
+
+/** How many creates of `urn` the record holds already. */
+function earlierCreates(urn: string): number {
   const file = process.env.RAMPART_STAND_IN_RECORD;
-  if (!file) return "";
+  if (!file) return 0;
   let earlier = 0;
   try {
     for (const line of readFileSync(file, "utf8").split("\n").filter(Boolean)) {
@@ -86,7 +99,7 @@ function replacementSuffix(urn: string): string {
   } catch {
     /* no record yet */
   }
-  return earlier ? `-r${earlier}` : "";
+  return earlier;
 }
 
 /** Outputs the real providers' schemas mark secret (what the SDKs list as additionalSecretOutputs). */
@@ -194,7 +207,7 @@ export function standInProvider(pkg: string): Provider {
       // The mocks give every resource an ARN; only AWS resources have one.
       if (!type.startsWith("aws:")) delete state.arn;
       // A replacement is a second resource: it gets an id of its own, as with a real provider.
-      const created = `${id ?? `${nameOf(urn)}-id`}${replacementSuffix(urn)}`;
+      const created = replacementId(urn, id ?? `${nameOf(urn)}-id`);
       record("create", urn, created);
       return { id: created, outs: outputsOf(urn, inputs, state) };
     },
