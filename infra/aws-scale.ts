@@ -13,6 +13,7 @@ import { NAMESPACES, RampartWorkloads } from "../components/workloads";
 import type { AwsScaleConfig } from "./config";
 import { checkEdgePlan, edgeHostnames } from "./edge";
 import { clusterMonitoringArgs } from "./monitoring";
+import { dataResourceOptions } from "../components/protection";
 
 const NAME = "rampart";
 
@@ -39,6 +40,7 @@ export function deployAwsScale(config: AwsScaleConfig): Record<string, pulumi.In
     privateEgress: "nat",
   });
 
+  const allowDataDeletion = config.dataProtection.allowDataDeletion;
   const identity = aws.getCallerIdentityOutput({});
   const partition = aws.getPartitionOutput({});
   // One customer-managed key: Kubernetes Secrets, node volumes, ElastiCache and OpenSearch at rest.
@@ -62,7 +64,8 @@ export function deployAwsScale(config: AwsScaleConfig): Record<string, pulumi.In
         ],
       }),
     ),
-  });
+    // The key encrypts the data stores and their snapshots: once it is deleted, no snapshot can be read.
+  }, dataResourceOptions("guarded", allowDataDeletion));
 
   const cluster = new EksCluster(NAME, {
     vpcId: network.vpcId,
@@ -89,6 +92,7 @@ export function deployAwsScale(config: AwsScaleConfig): Record<string, pulumi.In
     kmsKeyArn: key.arn,
     nodeType: scale.cache.nodeType,
     replicas: scale.cache.replicas,
+    allowDataDeletion,
   });
 
   // The gateway is the app role that may query search (its Pod Identity role); nothing else is named.
@@ -103,6 +107,7 @@ export function deployAwsScale(config: AwsScaleConfig): Record<string, pulumi.In
     instanceCount: scale.search.instanceCount,
     masterInstanceType: scale.search.masterInstanceType,
     volumeGiB: scale.search.volumeGiB,
+    allowDataDeletion,
   });
 
   // Static addresses for the two load balancers, one per public subnet: DNS can point at them.

@@ -31,6 +31,7 @@ export function deployAws(config: AwsConfig): Record<string, pulumi.Input<unknow
   const hostPorts = portsFor("aws", { adminSsh: config.admin.ssh }).filter((p) => p.service !== "external");
   const host = new DockerHost("rampart-rtc", {
     subnetId: network.publicSubnetIds[0]!,
+    availabilityZone: network.publicSubnetZones[0]!,
     securityGroupIds: [
       network.securityGroupIds.public,
       network.securityGroupIds.cloudflare,
@@ -40,6 +41,8 @@ export function deployAws(config: AwsConfig): Record<string, pulumi.Input<unknow
     ],
     instanceType: aws.instanceType,
     rootVolumeGiB: aws.rootVolumeGiB,
+    dataVolumeGiB: aws.dataVolumeGiB,
+    allowDataDeletion: config.dataProtection.allowDataDeletion,
     dockerVersion: aws.dockerVersion,
     deployerPublicKey: aws.deployerPublicKey,
     files: gatewaySecurityLogFiles(serviceContainerName("gateway")),
@@ -76,6 +79,7 @@ export function deployAws(config: AwsConfig): Record<string, pulumi.Input<unknow
     bindAddress: host.privateIp,
     publicAddress: host.publicIp,
     allowedOrigins: [...config.allowedOrigins],
+    allowDataDeletion: config.dataProtection.allowDataDeletion,
     images: config.images,
     searchEngine: config.search.engine,
     cloudflareRanges: pulumi.all([ranges.ipv4Cidrs, ranges.ipv6Cidrs]).apply(([v4, v6]) => [...v4, ...v6]),

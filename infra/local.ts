@@ -11,6 +11,7 @@ export function deployLocal(config: LocalConfig): Record<string, pulumi.Input<un
   const containers = new RampartContainers("rampart", {
     target: "local",
     allowedOrigins: [...config.allowedOrigins],
+    allowDataDeletion: config.dataProtection.allowDataDeletion,
     images: config.images,
     searchEngine: config.search.engine,
     monitoring: monitoringArgs(config.monitoring),

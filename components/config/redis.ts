@@ -5,7 +5,8 @@ import { absolutePath, ipAddress, parseInput, positiveInt } from "./validate";
 
 /**
  * Redis (docs/services.md#redis): ACL file with `user default off` and one least-privilege user per client,
- * `protected-mode yes`, bound to internal addresses only, no persistence unless configured.
+ * `protected-mode yes`, bound to internal addresses only, persistence (an append-only file) when a data
+ * directory is given, as the stack does (docs/data-protection.md#redis).
  *
  * The ACL file holds SHA-256 password hashes (`#<hex>`), never a plaintext password, so it can be
  * rendered and stored like any other config; the plaintext goes only to the client that needs it.
@@ -97,7 +98,9 @@ export function renderRedisConf(input: RedisConfInput): string {
   ];
   if (i.persistence) {
     lines.push(
-      "# Persistence: append-only file on the configured data volume.",
+      // Every key (device nonces above all: a forgotten nonce could be replayed) survives a restart; at
+      // most the last second of writes is lost on a crash. Pub/sub messages are never stored by Redis.
+      "# Persistence: every key in an append-only file on the data volume, fsynced every second; no RDB.",
       `dir ${i.persistence.dataDir}`,
       "appendonly yes",
       "appendfsync everysec",

@@ -53,6 +53,11 @@ interface SharedArgs {
   };
   /** CIDRs the gateway never counts or blocks per IP (shared egress addresses an operator vouches for). */
   gatewayAnomalyAllowlist?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Let destroy and replacements delete the data volumes (Elasticsearch, Redis, Prometheus, Alertmanager,
+   * Grafana). Default false: each is protected and retained (components/protection).
+   */
+  allowDataDeletion?: boolean;
   /** Subnets of the three networks (defaults 172.30.10.0/24, 172.30.20.0/24 and 172.30.30.0/24). */
   internalSubnet?: string;
   edgeSubnet?: string;

@@ -37,7 +37,7 @@ import { targetProfile, type HostNames } from "./targets";
 
 export type { RampartContainersArgs, ServiceResources } from "./stack-args";
 
-const DEFAULTS = { prefix: "rampart", internalSubnet: "172.30.10.0/24", edgeSubnet: "172.30.20.0/24", monitoringSubnet: "172.30.30.0/24" } as const;
+const DEFAULTS = { prefix: "rampart", allowDataDeletion: false, internalSubnet: "172.30.10.0/24", edgeSubnet: "172.30.20.0/24", monitoringSubnet: "172.30.30.0/24" } as const;
 
 export type ContainerRole = "redis" | "elasticsearch" | "opensearch" | "coturn" | "livekit" | "gateway" | "edge" | "prometheus" | "alertmanager" | "grafana" | "blackbox";
 
@@ -70,6 +70,7 @@ export class RampartContainers extends pulumi.ComponentResource {
     const names: HostNames = { app: args.hostnames?.app ?? `app.${site.domain}`, turn: args.hostnames?.turn ?? `turn.${site.domain}` };
     const entry = profile.entry(names);
     const res = args.resources ?? {};
+    const allowDataDeletion = args.allowDataDeletion ?? DEFAULTS.allowDataDeletion;
     const child = { parent: this };
 
     const internal = new docker.Network(
@@ -94,7 +95,7 @@ export class RampartContainers extends pulumi.ComponentResource {
 
     const redis = new Redis(
       `${name}-redis`,
-      { containerName: serviceContainerName("redis", prefix), image: args.images?.redis, network: { name: internal.name, ipv4Address: at.redis }, ...res.redis },
+      { containerName: serviceContainerName("redis", prefix), image: args.images?.redis, network: { name: internal.name, ipv4Address: at.redis }, allowDataDeletion, ...res.redis },
       child,
     );
 
@@ -103,7 +104,7 @@ export class RampartContainers extends pulumi.ComponentResource {
     if ((args.searchEngine ?? "elasticsearch") === "opensearch") {
       new OpenSearch(
         `${name}-opensearch`,
-        { containerName: serviceContainerName("opensearch", prefix), image: args.images?.opensearch, network: searchNetwork, ...res.elasticsearch },
+        { containerName: serviceContainerName("opensearch", prefix), image: args.images?.opensearch, network: searchNetwork, allowDataDeletion, ...res.elasticsearch },
         child,
       );
     } else {
@@ -114,6 +115,7 @@ export class RampartContainers extends pulumi.ComponentResource {
           image: args.images?.elasticsearch,
           network: searchNetwork,
           elasticPassword: args.secrets?.elasticPassword,
+          allowDataDeletion,
           ...res.elasticsearch,
         },
         child,
@@ -208,6 +210,7 @@ export class RampartContainers extends pulumi.ComponentResource {
         networks: [{ name: monitoringNet.name, ipv4Address: at.alertmanager }],
         publishAddress: site.bindAddress,
         receivers: monitoring.receivers ?? {},
+        allowDataDeletion,
         ...res.alertmanager,
       },
       child,
@@ -259,6 +262,7 @@ export class RampartContainers extends pulumi.ComponentResource {
         ...(monitoring.thresholds ? { thresholds: monitoring.thresholds } : {}),
         ...(monitoring.retentionDays !== undefined ? { retentionDays: monitoring.retentionDays } : {}),
         externalLabels: { rampart_target: args.target },
+        allowDataDeletion,
         ...res.prometheus,
       },
       child,
@@ -272,6 +276,7 @@ export class RampartContainers extends pulumi.ComponentResource {
         networks: [{ name: monitoringNet.name, ipv4Address: at.grafana }],
         publishAddress: site.bindAddress,
         prometheusUrl: `http://${at.prometheus}:${port("prometheus-http").from}`,
+        allowDataDeletion,
         ...res.grafana,
       },
       child,

@@ -4,6 +4,7 @@ import { port } from "@rampart/catalogue";
 import { ELASTICACHE_DEFAULT_ACCESS, elasticacheAccessString } from "../config/elasticache";
 import { gatewayAclUser, livekitAclUser, type RedisAclUser } from "../config/redis";
 import { generatedSecret } from "../containers/services/common";
+import { DATA_PROTECTION_DEFAULTS, dataResourceOptions } from "../protection";
 
 export interface ManagedRedisArgs {
   /** Private subnets, one per availability zone (at least two). */
@@ -17,9 +18,13 @@ export interface ManagedRedisArgs {
   replicas: number;
   /** Valkey major.minor (default 8.1). */
   engineVersion?: string;
+  /** Days of daily automated backups (default 7, at least 1). */
+  snapshotRetentionDays?: number;
+  /** Let destroy and replacements delete the group with no final snapshot (default false: protected). */
+  allowDataDeletion?: boolean;
 }
 
-const DEFAULTS = { engineVersion: "8.1", snapshotRetentionDays: 0 } as const;
+const DEFAULTS = { engineVersion: "8.1", snapshotRetentionDays: 7 } as const;
 
 /** The per-client users, with the ACL rules of components/config/redis.ts; the hash argument is unused here. */
 const CLIENTS: Record<"gateway" | "livekit", (sha: string) => RedisAclUser> = { gateway: gatewayAclUser, livekit: livekitAclUser };
@@ -41,6 +46,11 @@ export class ManagedRedis extends pulumi.ComponentResource {
     super("rampart:data:ManagedRedis", name, {}, opts);
     if (args.replicas < 1) throw new pulumi.ResourceError("ManagedRedis: automatic failover needs at least one replica", this);
     if (args.subnetIds.length < 2) throw new pulumi.ResourceError("ManagedRedis: Multi-AZ needs subnets in at least two availability zones", this);
+    const snapshotRetentionDays = args.snapshotRetentionDays ?? DEFAULTS.snapshotRetentionDays;
+    if (!Number.isInteger(snapshotRetentionDays) || snapshotRetentionDays < 1 || snapshotRetentionDays > 35) {
+      throw new pulumi.ResourceError(`ManagedRedis: snapshotRetentionDays ${snapshotRetentionDays} must be a whole number of days from 1 to 35 (ElastiCache's range)`, this);
+    }
+    const allowDataDeletion = args.allowDataDeletion ?? DATA_PROTECTION_DEFAULTS.allowDataDeletion;
     const child = { parent: this };
     const engine = "valkey";
 
@@ -96,10 +106,12 @@ export class ManagedRedis extends pulumi.ComponentResource {
       subnetGroupName: subnets.name,
       securityGroupIds: args.securityGroupIds,
       autoMinorVersionUpgrade: true,
-      // Rate limits, nonces and rooms are ephemeral (as with the container's `save ""`): no snapshots.
-      snapshotRetentionLimit: DEFAULTS.snapshotRetentionDays,
+      // The device nonces must outlive a failure of every node (as the container's append-only file does):
+      // daily backups, and a final snapshot when the group is deleted.
+      snapshotRetentionLimit: snapshotRetentionDays,
+      ...(allowDataDeletion ? {} : { finalSnapshotIdentifier: `${name}-final` }),
       applyImmediately: false,
-    }, child);
+    }, { ...child, ...dataResourceOptions("guarded", allowDataDeletion) });
 
     this.host = replication.primaryEndpointAddress;
     this.port = port("redis").from;

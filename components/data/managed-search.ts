@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { dataResourceOptions } from "../protection";
 
 export interface ManagedSearchArgs {
   /** Private subnets in three availability zones. */
@@ -17,6 +18,8 @@ export interface ManagedSearchArgs {
   volumeGiB: number;
   /** OpenSearch engine version (default OpenSearch_2.19). */
   engineVersion?: string;
+  /** Let destroy and replacements delete the domain and its indices (default false: protected). */
+  allowDataDeletion?: boolean;
 }
 
 const DEFAULTS = {
@@ -99,7 +102,8 @@ export class ManagedSearch extends pulumi.ComponentResource {
         }),
       ),
       softwareUpdateOptions: { autoSoftwareUpdateEnabled: true },
-    }, child);
+      // OpenSearch Service has no deletion protection and no final snapshot: `protect` is the guard.
+    }, { ...child, ...dataResourceOptions("guarded", args.allowDataDeletion) });
 
     this.endpoint = domain.endpoint;
     this.domainArn = domain.arn;

@@ -23,6 +23,30 @@ export interface CloudInitInput {
   readonly files?: readonly HostFile[];
   /** Extra systemd units (written through `files`) to enable and start once Docker is up. */
   readonly units?: readonly string[];
+  /** The host's EBS data volume (`vol-…`): mounted at DOCKER_VOLUMES_DIR before Docker is installed. */
+  readonly dataVolumeId: string;
+}
+
+/** Where Docker keeps named volumes: the data volume is mounted here, so every service's data is on it. */
+export const DOCKER_VOLUMES_DIR = "/var/lib/docker/volumes";
+
+/**
+ * Shell lines that wait (bounded: 60 tries, 5 s apart) for the EBS data volume, give it a filesystem
+ * only when it has none (a volume kept from an earlier host is mounted as it is, never formatted), and
+ * mount it at Docker's volume directory by UUID. Nitro instances name an EBS disk by its volume id
+ * (`nvme-Amazon_Elastic_Block_Store_vol…`), which the attachment's device name does not give.
+ */
+export function renderDataVolumeMount(volumeId: string): string[] {
+  if (!/^vol-[0-9a-f]{8,17}$/.test(volumeId)) throw new Error(`dataVolumeId "${volumeId}" is not an EBS volume id (vol- and 8 or 17 hex digits)`);
+  const dev = `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`;
+  return [
+    `for attempt in $(seq 1 60); do [ -e ${dev} ] && break; sleep 5; done`,
+    `[ -e ${dev} ] || { echo "EBS data volume ${volumeId} is not attached after 5 minutes" >&2; exit 1; }`,
+    `blkid ${dev} >/dev/null || mkfs.ext4 -q -L rampart-data ${dev}`,
+    `install -m 0710 -d ${DOCKER_VOLUMES_DIR}`,
+    `echo "UUID=$(blkid -s UUID -o value ${dev}) ${DOCKER_VOLUMES_DIR} ext4 defaults,nofail,nodev,nosuid 0 2" >> /etc/fstab`,
+    `mount ${DOCKER_VOLUMES_DIR}`,
+  ];
 }
 
 /**
@@ -128,6 +152,8 @@ export function renderCloudInit(input: CloudInitInput): string {
     write_files: files.map((f) => ({ path: f.path, content: f.content, permissions: f.permissions ?? "0644", owner: "root:root" })),
     runcmd: [
       "set -eu",
+      // Before Docker exists: its volumes land on the data volume from the first one on.
+      ...renderDataVolumeMount(input.dataVolumeId),
       "modprobe br_netfilter",
       "sysctl --system",
       "install -m 0755 -d /etc/apt/keyrings",

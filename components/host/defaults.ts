@@ -5,6 +5,8 @@
 export const DOCKER_HOST_DEFAULTS = {
   /** 2 vCPU, 8 GiB: room for the six services' memory limits with headroom for the host. */
   instanceType: "m6i.large",
-  /** Images, volumes and rotated logs of the six services. */
+  /** Images and rotated logs of the services; their data lives on the data volume. */
   rootVolumeGiB: 40,
+  /** The EBS data volume mounted at Docker's volume directory: search indices, Redis's AOF, metrics. */
+  dataVolumeGiB: 100,
 } as const;

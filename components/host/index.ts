@@ -5,8 +5,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEPLOY_USER, renderCloudInit, type HostFile } from "./cloud-init";
 import { DOCKER_HOST_DEFAULTS } from "./defaults";
 import type { FirewallInput } from "./firewall";
+import { DATA_PROTECTION_DEFAULTS, dataResourceOptions } from "../protection";
 
-export { renderCloudInit, DEPLOY_USER, DAEMON_JSON, DOCKER_APT_KEY_FINGERPRINT, type CloudInitInput, type HostFile } from "./cloud-init";
+export { renderCloudInit, renderDataVolumeMount, DOCKER_VOLUMES_DIR, DEPLOY_USER, DAEMON_JSON, DOCKER_APT_KEY_FINGERPRINT, type CloudInitInput, type HostFile } from "./cloud-init";
 export { HOST_INPUT_CHAIN, renderDockerUserRules, renderHostInputRules, type FirewallInput } from "./firewall";
 export { HOST_SYSCTLS, renderSysctlConf } from "./sysctls";
 
@@ -35,11 +36,17 @@ export function renderReadinessCheck(region: string, instanceId: string): string
 
 export interface DockerHostArgs {
   subnetId: pulumi.Input<string>;
+  /** The subnet's availability zone: the EBS data volume is created there, before the instance. */
+  availabilityZone: pulumi.Input<string>;
   securityGroupIds: pulumi.Input<string>[];
   /** Default DOCKER_HOST_DEFAULTS.instanceType. */
   instanceType?: pulumi.Input<string>;
   /** Default DOCKER_HOST_DEFAULTS.rootVolumeGiB. */
   rootVolumeGiB?: pulumi.Input<number>;
+  /** Default DOCKER_HOST_DEFAULTS.dataVolumeGiB. */
+  dataVolumeGiB?: pulumi.Input<number>;
+  /** Let destroy and replacements delete the data volume (default false: protected and retained). */
+  allowDataDeletion?: boolean;
   /** Default: the newest Debian 12 AMI from Debian's own account. */
   amiId?: pulumi.Input<string>;
   dockerVersion: pulumi.Input<string>;
@@ -91,15 +98,27 @@ export class DockerHost extends pulumi.ComponentResource {
         ],
       }, parent).id;
 
+    // The services' data (every Docker volume) lives on its own EBS volume, not the root disk: the
+    // instance is replaced whenever its cloud-init changes, and the data must not go with it.
+    const data = new aws.ebs.Volume(`${name}-data`, {
+      availabilityZone: args.availabilityZone,
+      size: args.dataVolumeGiB ?? DOCKER_HOST_DEFAULTS.dataVolumeGiB,
+      type: "gp3",
+      encrypted: true,
+      finalSnapshot: !(args.allowDataDeletion ?? DATA_PROTECTION_DEFAULTS.allowDataDeletion),
+      tags: { Name: `${name}-data`, "rampart:purpose": "docker volumes" },
+    }, { ...parent, ...dataResourceOptions("kept", args.allowDataDeletion) });
+
     const userData = pulumi
-      .all([args.dockerVersion, args.deployerPublicKey, args.firewall, args.files ?? []])
-      .apply(([dockerVersion, deployerPublicKey, firewall, files]) =>
+      .all([args.dockerVersion, args.deployerPublicKey, args.firewall, args.files ?? [], data.id])
+      .apply(([dockerVersion, deployerPublicKey, firewall, files, dataVolumeId]) =>
         renderCloudInit({
           dockerVersion,
           deployerPublicKey,
           firewall: firewall as FirewallInput,
           files: files as HostFile[],
           units: args.units ?? [],
+          dataVolumeId,
         }),
       );
 
@@ -119,6 +138,15 @@ export class DockerHost extends pulumi.ComponentResource {
       tags: { Name: name },
     }, parent);
 
+    // A replacement host gets the same volume: the old attachment goes first (a volume attaches to one
+    // instance at a time), and the old instance is stopped before the detach so the disk is unmounted cleanly.
+    const attachment = new aws.ec2.VolumeAttachment(`${name}-data`, {
+      instanceId: instance.id,
+      volumeId: data.id,
+      deviceName: "/dev/sdf",
+      stopInstanceBeforeDetaching: true,
+    }, { ...parent, deleteBeforeReplace: true });
+
     const eip = new aws.ec2.Eip(`${name}-eip`, { domain: "vpc", instance: instance.id, tags: { Name: name } }, parent);
 
     const region = args.region ?? aws.getRegionOutput({}, parent).region;
@@ -136,7 +164,7 @@ export class DockerHost extends pulumi.ComponentResource {
     const ready = new command.local.Command(`${name}-docker-ready`, {
       create: pulumi.all([region, instance.id]).apply(([r, id]) => renderReadinessCheck(r, id)),
       triggers: [instance.id],
-    }, parent);
+    }, { ...parent, dependsOn: [attachment] });
 
     this.provider = new docker.Provider(`${name}-docker`, {
       host: pulumi.interpolate`ssh://${DEPLOY_USER}@${instance.id}`,

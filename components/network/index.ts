@@ -38,6 +38,8 @@ export interface NetworkArgs {
 export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   readonly publicSubnetIds: pulumi.Output<string>[];
+  /** Availability zone of each public subnet (a host's EBS data volume must be created in its zone). */
+  readonly publicSubnetZones: pulumi.Output<string>[];
   readonly privateSubnetIds: pulumi.Output<string>[];
   /** Security group id per exposure class, plus `egress` for the hosts' outbound traffic. */
   readonly securityGroupIds: Record<ExposureClass | "egress", pulumi.Output<string>>;
@@ -121,6 +123,7 @@ export class Network extends pulumi.ComponentResource {
       return s;
     });
     this.publicSubnetIds = publicSubnets.map((s) => s.id);
+    this.publicSubnetZones = publicSubnets.map((s) => s.availabilityZone);
     this.privateSubnetIds = privateSubnets.map((s) => s.id);
 
     this.createFlowLogs(name, vpc, retention);

@@ -40,6 +40,11 @@ export const CONFIG_KEYS = {
     default: false,
     description: "Open SSH (22/tcp) to the admin CIDRs. Off by default: SSM Session Manager is the way in.",
   },
+  allowDataDeletion: {
+    type: "boolean",
+    default: false,
+    description: "Let `pulumi destroy` and replacements delete the stack's data (search and Redis volumes, the host's data disk, ElastiCache, OpenSearch) with no final snapshot. Off by default: every data resource is protected and retained (docs/data-protection.md). For throwaway stacks only; set it, run `pulumi up`, then destroy.",
+  },
   deployerPublicKey: {
     type: "string",
     description: "OpenSSH public key of the deployer; cloud-init installs it so the Docker provider can reach each host over SSH tunnelled through SSM. Required for the aws target.",
@@ -68,6 +73,11 @@ export const CONFIG_KEYS = {
     type: "integer",
     default: DOCKER_HOST_DEFAULTS.rootVolumeGiB,
     description: "Size of the host's encrypted gp3 root volume in GiB.",
+  },
+  dataVolumeGiB: {
+    type: "integer",
+    default: DOCKER_HOST_DEFAULTS.dataVolumeGiB,
+    description: "Size in GiB of the host's encrypted gp3 EBS data volume, mounted at Docker's volume directory: the services' data lives there, not on the root volume.",
   },
   dockerVersion: {
     type: "string",

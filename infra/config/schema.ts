@@ -76,6 +76,7 @@ export interface AwsSettings {
   readonly privateSubnetCidrs: readonly string[];
   readonly instanceType: string;
   readonly rootVolumeGiB: number;
+  readonly dataVolumeGiB: number;
   readonly dockerVersion: string;
   readonly deployerPublicKey: string;
   readonly flowLogRetentionDays: number;
@@ -90,10 +91,17 @@ export interface CloudflareSettings {
   readonly managedRulesets: readonly string[];
 }
 
+/** `rampart:allowDataDeletion`: the one switch that lets the stack's data be deleted. */
+export interface DataProtection {
+  readonly allowDataDeletion: boolean;
+}
+
 /** What every target reads. */
 interface CommonConfig {
   readonly allowedOrigins: readonly string[];
   readonly admin: { readonly cidrs: readonly string[]; readonly ssh: boolean };
+  /** Whether destroy and replacements may delete data (off: every data resource protected, docs/data-protection.md). */
+  readonly dataProtection: DataProtection;
   /** Plain text only until the program wraps it in `pulumi.secret`; never logged. */
   readonly jwtSecret?: string;
   readonly gateway: {
@@ -178,6 +186,7 @@ const rawSchema = z.object({
   allowedOrigins: stringList,
   adminCidrs: stringList,
   adminSsh: z.boolean(),
+  allowDataDeletion: z.boolean(),
   deployerPublicKey: z
     .string()
     .regex(/^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/=]+( .*)?$/, "is not an OpenSSH public key")
@@ -187,6 +196,7 @@ const rawSchema = z.object({
   privateSubnetCidrs: stringList,
   instanceType: ec2Type,
   rootVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(16384),
+  dataVolumeGiB: z.number().int().min(20, "must be at least 20 GiB").max(16384),
   dockerVersion: z.string().min(1),
   flowLogRetentionDays: z.number().int().refine((d) => [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].includes(d), "is not a CloudWatch Logs retention period (e.g. 30, 90, 365)"),
   cloudflareZoneId: z.string().regex(/^[0-9a-f]{32}$/, "is not a Cloudflare zone id (32 hex characters)").optional(),
@@ -336,6 +346,7 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
     search,
     allowedOrigins: raw.allowedOrigins,
     admin: { cidrs: admin.map((c) => c.text), ssh: raw.adminSsh },
+    dataProtection: { allowDataDeletion: raw.allowDataDeletion },
     jwtSecret: raw.jwtSecret,
     gateway: { fanoutKey: raw.gatewayFanoutKey, anomalyAllowlist: allowlist },
     images,
@@ -365,6 +376,7 @@ export function parseConfig(values: Partial<Record<ConfigKeyName, unknown>>): Ra
       privateSubnetCidrs: raw.privateSubnetCidrs,
       instanceType: raw.instanceType,
       rootVolumeGiB: raw.rootVolumeGiB,
+      dataVolumeGiB: raw.dataVolumeGiB,
       dockerVersion: raw.dockerVersion,
       deployerPublicKey,
       flowLogRetentionDays: raw.flowLogRetentionDays,

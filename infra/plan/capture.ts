@@ -44,6 +44,9 @@ export interface DeclaredResource {
   readonly inputs: Record<string, unknown>;
   /** Inputs as the plan shows them: each secret leaf (as the program marked it) replaced by "[secret]". */
   readonly masked: Record<string, unknown>;
+  /** Resource options the engine would store with the resource (docs/data-protection.md), when set. */
+  readonly protect?: true;
+  readonly retainOnDelete?: true;
   /** The id the monitor answered with; unset when the mocks refused the resource. */
   readonly id?: string;
   /** The state the monitor answered with: the outputs the program's Outputs resolved to (secrets in envelopes). */
@@ -52,7 +55,15 @@ export interface DeclaredResource {
 
 /** The plan's view of a declared resource: the masked inputs, and nothing the engine would not show. */
 export function planResource(r: DeclaredResource): PlanResource {
-  return { urn: r.urn, type: r.type, name: r.name, ...(r.parent ? { parent: r.parent } : {}), inputs: r.masked };
+  return {
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    ...(r.parent ? { parent: r.parent } : {}),
+    ...(r.protect ? { protect: true } : {}),
+    ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
+    inputs: r.masked,
+  };
 }
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
@@ -102,6 +113,8 @@ interface Request {
   getType(): string;
   getName(): string;
   getParent(): string;
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
   getObject(): Struct | undefined;
 }
 
@@ -142,6 +155,8 @@ export function tapRegistrations(): Tap {
       type: req.getType(),
       name: req.getName(),
       ...(parent ? { parent } : {}),
+      ...(req.getProtect() ? { protect: true as const } : {}),
+      ...(req.getRetainondelete() ? { retainOnDelete: true as const } : {}),
       // The same deserialisation the mock monitor applies before it asks the mocks.
       inputs: deserialize(req.getObject()),
       masked: maskWireValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,

@@ -58,6 +58,11 @@ const COMPUTED: Record<string, Computed> = {
   }),
 };
 
+/** Ids whose format a consumer relies on (cloud-init finds the host's data disk by its EBS volume id). */
+const COMPUTED_IDS: Record<string, (name: string) => string> = {
+  "aws:ebs/volume:Volume": (name) => `vol-${digest(`volume:${name}`).slice(0, 17)}`,
+};
+
 /** What a caller answers for a resource instead of the defaults: `state` over the computed state, `id` for the id. */
 export interface MockAnswer {
   id?: string;
@@ -81,7 +86,7 @@ export function planMocks(options: MockOptions = {}): pulumi.runtime.Mocks {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
       const answer = options.answer?.(args);
       const state = { ...(computed[args.type]?.(args.name, args.inputs) ?? {}), ...answer?.state };
-      const id = answer?.id ?? (args.inputs.name && typeof args.inputs.name === "string" ? `${args.inputs.name}-id` : `${args.name}-id`);
+      const id = answer?.id ?? COMPUTED_IDS[args.type]?.(args.name) ?? (args.inputs.name && typeof args.inputs.name === "string" ? `${args.inputs.name}-id` : `${args.name}-id`);
       return {
         id,
         state: { arn: `arn:mock:${args.type}:${args.name}`, ...args.inputs, ...state },

@@ -120,6 +120,15 @@ function policyLines(violations: readonly PlanViolation[], pack: PackIdentity, s
   return [...lines, ""];
 }
 
+/** The resources `pulumi destroy` and replacements may not delete (docs/data-protection.md). */
+function protectionLines(plan: Plan): string[] {
+  const kept = plan.resources.filter((r) => r.protect || r.retainOnDelete);
+  if (kept.length === 0) return [];
+  const options = (r: Plan["resources"][number]) => [r.protect ? "protect" : "", r.retainOnDelete ? "retainOnDelete" : ""].filter(Boolean).join(", ");
+  const width = Math.max(...kept.map((r) => options(r).length));
+  return ["Data protection:", ...kept.map((r) => `    ${options(r).padEnd(width)}  ${displayType(r.type)}  ${r.name}`), ""];
+}
+
 export function formatPreview(plan: Plan, pack: PackIdentity, style: PreviewStyle): string {
   return [
     `Previewing update (${plan.stack}), offline: the program under Pulumi's mock runtime`,
@@ -127,6 +136,7 @@ export function formatPreview(plan: Plan, pack: PackIdentity, style: PreviewStyl
     ...resourceTable(plan, style),
     "",
     ...outputLines(plan.outputs),
+    ...protectionLines(plan),
     ...policyLines(plan.violations, pack, style),
     "Resources:",
     `    ${paint(style, "green", `+ ${plan.resources.length} to create`)}`,

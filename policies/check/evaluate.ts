@@ -24,6 +24,10 @@ export interface PlanResource {
   type: string;
   name: string;
   parent?: string;
+  /** The `protect` resource option, as the engine hands it to a policy pack (`opts.protect`). */
+  protect?: boolean;
+  /** The `retainOnDelete` resource option: shown in plans, but a policy pack is never told it. */
+  retainOnDelete?: boolean;
   inputs: Record<string, unknown>;
 }
 
@@ -139,8 +143,8 @@ export function resolveConfig(config: PackConfig = {}, rules: readonly Rule[] = 
   return out;
 }
 
-const DEFAULT_OPTS = (parent?: string): PolicyResourceOptions => ({
-  protect: false,
+const DEFAULT_OPTS = (parent?: string, protect = false): PolicyResourceOptions => ({
+  protect,
   ignoreChanges: [],
   aliases: [],
   customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
@@ -162,7 +166,7 @@ function resourceArgs(r: PlanResource, props: Record<string, unknown>, settings:
     props: proxied,
     urn: r.urn,
     name: r.name,
-    opts: DEFAULT_OPTS(r.parent),
+    opts: DEFAULT_OPTS(r.parent, r.protect === true),
     stackTags: new Map(),
     isType: isType as ResourceValidationArgs["isType"],
     asType: ((cls: { new (...rest: never[]): unknown }) => (isType(cls) ? proxied : undefined)) as ResourceValidationArgs["asType"],
@@ -230,7 +234,7 @@ function stackResources(resources: readonly StateResource[]): PolicyResource[] {
       props,
       urn: r.urn,
       name: r.name,
-      opts: DEFAULT_OPTS(r.parent),
+      opts: DEFAULT_OPTS(r.parent, r.protect === true),
       dependencies: [],
       propertyDependencies: {},
       isType: isType as PolicyResource["isType"],

@@ -70,6 +70,8 @@ function stateResource(s: Record<string, unknown>, where: string): StateResource
     type,
     name: typeof s.name === "string" ? s.name : nameFromUrn(urn),
     ...(typeof s.parent === "string" && s.parent !== "" ? { parent: s.parent } : {}),
+    ...(s.protect === true ? { protect: true } : {}),
+    ...(s.retainOnDelete === true ? { retainOnDelete: true } : {}),
     inputs: (revealSecrets(isObj(s.inputs) ? s.inputs : {}) as Record<string, unknown>),
     ...(isObj(s.outputs) ? { outputs: revealSecrets(s.outputs) as Record<string, unknown> } : {}),
     dependencies: strings(s.dependencies),

@@ -117,6 +117,7 @@ export const VERIFIED_ANCHORS: Record<"cis" | "kics" | "checkov" | "guide", Reco
     "CKV_AWS_58": "bridgecrewio/checkov EKSSecretsEncryption: Ensure EKS Cluster has Secrets Encryption Enabled",
     "CKV_AWS_83": "bridgecrewio/checkov ElasticsearchDomainEnforceHTTPS",
     "CKV_AWS_100": "bridgecrewio/checkov EKSNodeGroupRemoteAccess: Ensure AWS EKS node group does not have implicit SSH access from 0.0.0.0/0",
+    "CKV_AWS_134": "bridgecrewio/checkov ElasticCacheAutomaticBackup (checkov/terraform/checks/resource/aws/ElasticCacheAutomaticBackup.py): Ensure that Amazon ElastiCache Redis clusters have automatic backup turned on (snapshot_retention_limit; its resource is aws_elasticache_cluster, the same setting a replication group has)",
     "CKV_AWS_137": "bridgecrewio/checkov ElasticsearchInVPC: Ensure that Elasticsearch is configured inside a VPC",
     "CKV_AWS_228": "bridgecrewio/checkov ElasticsearchTLSPolicy: Verify Elasticsearch domain is using an up to date TLS policy",
     "CKV_K8S_9": "bridgecrewio/checkov ReadinessProbe: Readiness Probe Should be Configured",
@@ -152,6 +153,8 @@ export const VERIFIED_ANCHORS: Record<"cis" | "kics" | "checkov" | "guide", Reco
     "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.RBAC.html": "AWS docs: Role-Based Access Control (RBAC) for ElastiCache",
     "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/fgac.html": "AWS docs: Fine-grained access control in Amazon OpenSearch Service",
     "https://docs.aws.amazon.com/autoscaling/ec2/userguide/launch-templates.html": "AWS docs: Auto Scaling launch templates",
+    "https://www.pulumi.com/docs/iac/concepts/resources/options/protect/": "Pulumi docs: Resource option protect (a deployment that would delete a protected resource, a replacement included, fails)",
+    "https://www.pulumi.com/docs/iac/concepts/resources/options/retainondelete/": "Pulumi docs: Resource option retainOnDelete (delete and replace drop the resource from the state and leave it in place)",
   },
 };
 

@@ -1,6 +1,6 @@
 import type { ResourceRule } from "./rule";
 import { K } from "./scale-types";
-import { asArray, asNumber, asString, isMasked, isRecord, isTrue } from "./values";
+import { asArray, asNumber, asRecords, asString, isMasked, isNonEmptyString, isRecord, isTrue } from "./values";
 
 export const elasticacheEncryptedAndAuthenticated: ResourceRule = {
   kind: "resource",
@@ -106,4 +106,72 @@ export const openSearchPrivateAndEncrypted: ResourceRule = {
   },
 };
 
-export const datastoreRules: readonly ResourceRule[] = [elasticacheEncryptedAndAuthenticated, elasticacheUserScoped, openSearchPrivateAndEncrypted];
+/** Types whose resources hold data, or the key without which their data and snapshots cannot be read. */
+export const DATA_TYPES = {
+  dockerVolume: "docker:index/volume:Volume",
+  ebsVolume: "aws:ebs/volume:Volume",
+  replicationGroup: K.replicationGroup,
+  openSearch: K.openSearch,
+  kmsKey: "aws:kms/key:Key",
+  instance: "aws:ec2/instance:Instance",
+} as const;
+
+/**
+ * A Docker volume that only holds files a never-started seed container writes on every `up` (config and
+ * secret files, docs/container-baseline.md): nothing in it is lost that the next `up` does not write
+ * again, and keeping it would keep secrets on the host after a destroy. Known by the label its seed gives it.
+ */
+function isSeedFileVolume(props: Record<string, unknown>): boolean {
+  return asRecords(props.labels).some((l) => l.label === "rampart.purpose" && typeof l.value === "string" && /^files at \//.test(l.value));
+}
+
+export const dataResourcesProtected: ResourceRule = {
+  kind: "resource",
+  name: "data-resources-protected",
+  description:
+    "Resources that hold data (Docker and EBS volumes, ElastiCache, OpenSearch, the KMS key that encrypts them) are protected, so neither a destroy nor a replacement deletes the data; EBS data volumes are not deleted with their instance; ElastiCache keeps backups and takes a final snapshot; EBS takes one before deletion.",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps:
+    "Declare the resource with the protect resource option (and retainOnDelete for a volume on a disk you manage, so that even an unprotected destroy leaves it behind), driven by one explicit stack setting that throwaway stacks may turn off. Put an instance's data on an aws.ebs.Volume with finalSnapshot and a VolumeAttachment, not an inline ebsBlockDevice deleted on termination. Give an ElastiCache replication group snapshotRetentionLimit >= 1 and a finalSnapshotIdentifier.",
+  anchors: {
+    checkov: "CKV_AWS_134",
+    guide: "docs/data-protection.md; https://www.pulumi.com/docs/iac/concepts/resources/options/protect/; https://www.pulumi.com/docs/iac/concepts/resources/options/retainondelete/",
+  },
+  profiles: { baseline: "advisory" },
+  resourceTypes: Object.values(DATA_TYPES),
+  validateResource: (args, report, ctx) => {
+    const p = args.props;
+    const how = ctx.profile === "rampart" ? " (leave rampart:allowDataDeletion off)" : "";
+    const unprotected = (what: string) => report(`${what} is not protected: \`pulumi destroy\` or a replacement would delete it; declare it with protect${how}`);
+    switch (args.type) {
+      case DATA_TYPES.instance:
+        for (const [i, d] of asRecords(p.ebsBlockDevices).entries()) {
+          if (d.deleteOnTermination !== false) report(`ebsBlockDevices[${i}] (${asString(d.deviceName) ?? "?"}) is deleted when the instance terminates or is replaced: declare the data volume as an aws.ebs.Volume with a VolumeAttachment, or set deleteOnTermination false`);
+        }
+        return;
+      case DATA_TYPES.dockerVolume:
+        if (!isSeedFileVolume(p) && !args.opts.protect) unprotected("this Docker volume");
+        return;
+      case DATA_TYPES.ebsVolume:
+        if (!args.opts.protect) unprotected("this EBS volume");
+        if (p.finalSnapshot !== true) report(`finalSnapshot is not true: deleting the volume leaves no snapshot of its data${how}`);
+        return;
+      case DATA_TYPES.replicationGroup: {
+        if (!args.opts.protect) unprotected("this ElastiCache replication group");
+        const days = asNumber(p.snapshotRetentionLimit) ?? 0;
+        if (days < 1) report(`snapshotRetentionLimit is ${days}: no automated backups are kept`);
+        if (!isNonEmptyString(p.finalSnapshotIdentifier) && !isMasked(p.finalSnapshotIdentifier)) report(`no finalSnapshotIdentifier: deleting the group takes its data with it, snapshot-less${how}`);
+        return;
+      }
+      case DATA_TYPES.openSearch:
+        if (!args.opts.protect) unprotected("this OpenSearch domain (the service has no deletion protection and no final snapshot)");
+        return;
+      case DATA_TYPES.kmsKey:
+        if (!args.opts.protect) unprotected("this KMS key (once it is deleted, nothing it encrypted, snapshots included, can be read)");
+        return;
+    }
+  },
+};
+
+export const datastoreRules: readonly ResourceRule[] = [elasticacheEncryptedAndAuthenticated, elasticacheUserScoped, openSearchPrivateAndEncrypted, dataResourcesProtected];

@@ -33,9 +33,11 @@ export const edgeInput: EdgeNginxConfInput = {
   upstreams: { gateway: { host: "rampart-gateway" }, livekit: { host: "rampart-livekit" } },
 };
 
+/** As the stack renders it (components/containers/services/redis.ts): the append-only file on the data volume. */
 export const redisConfInput: RedisConfInput = {
   bindAddresses: ["10.0.1.20"],
   aclFilePath: "/run/secrets/redis-users.acl",
+  persistence: { dataDir: "/data" },
 };
 
 export const redisUsers: RedisAclUser[] = [

@@ -67,12 +67,18 @@ describe("renderEdgeNginxConf", () => {
 
 describe("renderRedisConf / renderRedisAcl", () => {
   it("binds internal addresses only, protected mode, catalogue port, ACL file, no persistence by default", () => {
-    const conf = renderRedisConf(f.redisConfInput);
+    const { persistence: _, ...ephemeral } = f.redisConfInput;
+    const conf = renderRedisConf(ephemeral);
     for (const l of ["bind 10.0.1.20", "protected-mode yes", `port ${port("redis").from}`, "aclfile /run/secrets/redis-users.acl", 'save ""', "appendonly no", "pidfile /tmp/redis.pid", "dir /tmp"]) {
       expect(conf.split("\n"), l).toContain(l);
     }
     expect(() => renderRedisConf({ ...f.redisConfInput, bindAddresses: ["0.0.0.0"] })).toThrow(/bindAddresses\.0: must not be a wildcard/);
-    expect(renderRedisConf({ ...f.redisConfInput, persistence: { dataDir: "/data" } })).toContain("appendonly yes");
+  });
+
+  it("as the stack renders it, keeps every key in an append-only file on the data volume, fsynced every second, with no RDB", () => {
+    const lines = renderRedisConf(f.redisConfInput).split("\n");
+    for (const l of ["dir /data", "appendonly yes", "appendfsync everysec", 'save ""', "pidfile /tmp/redis.pid"]) expect(lines, l).toContain(l);
+    expect(lines).not.toContain("appendonly no");
   });
 
   it("switches the default user off first and stores only password hashes", () => {

@@ -67,7 +67,8 @@ describe("real redis-server on the rendered config and ACL", () => {
     );
     writeFileSync(
       join(tmp.path, "redis.conf"),
-      renderRedisConf({ bindAddresses: [address], aclFilePath: join(tmp.path, "users.acl"), scratchDir: tmp.path }),
+      // Persistent, as the stack runs it: the append-only file in the test's own directory.
+      renderRedisConf({ bindAddresses: [address], aclFilePath: join(tmp.path, "users.acl"), scratchDir: tmp.path, persistence: { dataDir: tmp.path } }),
     );
     server = startServer("redis-server", [join(tmp.path, "redis.conf")]);
     await waitForTcp(address, port("redis").from, server);

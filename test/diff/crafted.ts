@@ -10,6 +10,7 @@ export interface R {
   type: string;
   name: string;
   parent?: string;
+  protect?: boolean;
   inputs: Record<string, unknown>;
 }
 
@@ -72,7 +73,8 @@ export function craftedBase(): { stack: string; resources: R[] } {
       r("aws:iam/rolePolicy:RolePolicy", "rampart-rtc-logs", { role: "rampart-rtc-role-id", policy: '{"Statement":[{"Effect":"Allow","Action":["logs:PutLogEvents"],"Resource":"*"}]}' }),
       r("tls:index/privateKey:PrivateKey", "rampart-origin-key", { algorithm: "ECDSA", ecdsaCurve: "P256" }),
       r("random:index/randomPassword:RandomPassword", "rampart-redis-password", { length: 48, special: false }),
-      r("docker:index/volume:Volume", "rampart-redis-data", { name: "rampart-redis-data" }),
+      // A data volume, protected as the shipped stacks declare theirs (docs/data-protection.md).
+      { ...r("docker:index/volume:Volume", "rampart-redis-data", { name: "rampart-redis-data" }), protect: true },
     ],
   };
 }

@@ -14,6 +14,7 @@ import { rampart } from "../../infra/program";
 import {
   createStack,
   findPulumi,
+  recordedSteps,
   ROOT,
   runCli,
   runCliWithoutProgram,
@@ -44,8 +45,21 @@ const CHANGED_BY_ORIGINS: Record<StackName, string[]> = {
   "aws-example": ["rampart-edge-waf-custom", "rampart-gateway"],
 };
 
+/** A pinned search image other than the default (components/containers/images.ts): a change that replaces the container. */
+const OTHER_SEARCH_IMAGE = "docker.elastic.co/elasticsearch/elasticsearch:8.19.5";
+const CONTAINER = "docker:index/container:Container";
+const VOLUME = "docker:index/volume:Volume";
+
+interface StateResource {
+  urn: string;
+  type: string;
+  id?: string;
+  protect?: boolean;
+  retainOnDelete?: boolean;
+}
+
 interface OfflinePlan {
-  resources: { urn: string; type: string }[];
+  resources: { urn: string; type: string; protect?: boolean; retainOnDelete?: boolean }[];
   violations: { policy: string; urn?: string; level: string }[];
   code: number;
   ms: number;
@@ -93,6 +107,8 @@ function recorder() {
     changed: () =>
       [...new Set(events.flatMap((e) => (e.resourcePreEvent && !["same", "read"].includes(e.resourcePreEvent.metadata.op) ? [e.resourcePreEvent.metadata.urn] : [])))].sort(),
     ops: () => Object.fromEntries(events.flatMap((e) => (e.resourcePreEvent ? [[e.resourcePreEvent.metadata.urn, e.resourcePreEvent.metadata.op]] : []))),
+    /** Every step op the engine announced for `urn` (a replacement is several: replace, delete-replaced, …). */
+    opsOf: (urn: string) => [...new Set(events.flatMap((e) => (e.resourcePreEvent?.metadata.urn === urn ? [e.resourcePreEvent.metadata.op] : [])))].sort(),
     /** Violations the pack reported ("level policy urn"), without its notes that it could not run a rule. */
     policy: () =>
       [...new Set(events.flatMap((e) => (e.policyEvent && !CANNOT_RUN.test(e.policyEvent.message) ? [`${e.policyEvent.enforcementLevel} ${e.policyEvent.policyName} ${e.policyEvent.resourceUrn ?? ""}`] : [])))].sort(),
@@ -125,6 +141,12 @@ function changedUrnsInDiff(text: string): string[] {
 /** Changed URNs in `pulumi preview --json`. */
 function changedUrnsInJson(doc: { steps: { op: string; urn: string }[] }): string[] {
   return [...new Set(doc.steps.filter((s) => !["same", "read"].includes(s.op)).map((s) => s.urn))].sort();
+}
+
+/** The resources of a stack's state (default providers left out). */
+async function resourcesInState(run: StackRun): Promise<StateResource[]> {
+  const state = await run.stack.exportStack();
+  return (state.deployment.resources as StateResource[]).filter((r) => !isDefaultProvider(r.urn) && r.type !== "pulumi:pulumi:Stack");
 }
 
 /** A test whose engine or earlier step is missing skips on a developer machine; under CI=true it fails. */
@@ -283,12 +305,109 @@ for (const stackName of STACKS) {
       }
     });
 
-    test("destroy leaves no resource in the state", async ({ skip }) => {
+    test("the engine stores exactly the offline plan's data resources as protected and retained", async ({ skip }) => {
+      if (!engine || !run || !plan) return skipOutsideCi(skip);
+      const state = await resourcesInState(run);
+      const planned = plan.resources.filter((r) => r.protect).map((r) => r.urn).sort();
+      expect(planned.length).toBeGreaterThanOrEqual(stackName === "local" ? 6 : 7);
+      expect(state.filter((r) => r.protect).map((r) => r.urn).sort()).toEqual(planned);
+      expect(state.filter((r) => r.retainOnDelete).map((r) => r.urn).sort()).toEqual(plan.resources.filter((r) => r.retainOnDelete).map((r) => r.urn).sort());
+      // Every Docker volume that is not a seed's file volume is among them, the search and Redis data first of all.
+      for (const name of ["rampart-elasticsearch-data", "rampart-elasticsearch-config", "rampart-redis-data"]) {
+        expect(state.find((r) => r.type === VOLUME && nameOf(r.urn) === name), name).toMatchObject({ protect: true, retainOnDelete: true });
+      }
+      if (stackName === "aws-example") expect(state.find((r) => r.type === "aws:ebs/volume:Volume")).toMatchObject({ protect: true, retainOnDelete: true });
+    });
+
+    test("a new search image replaces the search container and keeps its volumes: same URNs and ids, never deleted or created", async ({ skip }) => {
       if (!engine || !run) return skipOutsideCi(skip);
-      const [, ms] = await timed(() => run.stack.destroy());
-      timings.push(`${stackName}: engine destroy ${ms} ms`);
-      const state = await run.stack.exportStack();
-      expect(state.deployment.resources ?? []).toEqual([]);
+      const key = "rampart:elasticsearchImage";
+      const before = await resourcesInState(run);
+      const container = before.find((r) => r.type === CONTAINER && nameOf(r.urn) === "rampart-elasticsearch")!;
+      const volumes = before.filter((r) => r.type === VOLUME && ["rampart-elasticsearch-data", "rampart-elasticsearch-config"].includes(nameOf(r.urn)));
+      expect(container).toBeDefined();
+      expect(volumes).toHaveLength(2);
+      await run.stack.setConfig(key, { value: OTHER_SEARCH_IMAGE });
+      try {
+        const pre = recorder();
+        await run.stack.preview({ onEvent: pre.onEvent });
+        expect(pre.opsOf(container.urn)).toContain("replace");
+        for (const v of volumes) expect(pre.opsOf(v.urn), nameOf(v.urn)).toEqual(["same"]);
+
+        const mark = recordedSteps(engine).length;
+        const up = recorder();
+        await run.stack.up({ onEvent: up.onEvent });
+        const steps = recordedSteps(engine, mark);
+        // The container went first (its fixed name) and came back with a new id; the volumes were not touched.
+        expect(steps.filter((st) => st.urn === container.urn).map((st) => st.op)).toEqual(["delete", "create"]);
+        expect(steps.filter((st) => volumes.some((v) => v.urn === st.urn))).toEqual([]);
+        for (const v of volumes) expect(up.opsOf(v.urn), nameOf(v.urn)).toEqual(["same"]);
+        const after = await resourcesInState(run);
+        expect(after.find((r) => r.urn === container.urn)?.id).not.toBe(container.id);
+        for (const v of volumes) expect(after.find((r) => r.urn === v.urn)).toMatchObject({ id: v.id, protect: true, retainOnDelete: true });
+      } finally {
+        await run.stack.removeConfig(key);
+      }
+    });
+
+    test("destroy with rampart:allowDataDeletion off fails, naming the protected data, and deletes none of it", async ({ skip }) => {
+      if (!engine || !run) return skipOutsideCi(skip);
+      const data = (await resourcesInState(run)).filter((r) => r.protect);
+      expect(data.length).toBeGreaterThan(0);
+      const mark = recordedSteps(engine).length;
+      let out = "";
+      await expect(run.stack.destroy({ onOutput: (t) => (out += t) })).rejects.toThrow(/protected/);
+      // The engine's own words: which resource, that it is protected, how to unprotect it. It names each
+      // protected resource it reached (the engine stops scheduling deletes after the first errors, so
+      // not necessarily all), and only protected ones.
+      const named = [...out.replace(/\s+/g, " ").matchAll(/resource "(urn:[^"]+)" cannot be deleted because it is protected\. To unprotect the resource/g)].map((m) => m[1]!);
+      expect(named.length).toBeGreaterThan(0);
+      expect(named.filter((u) => !data.some((r) => r.urn === u))).toEqual([]);
+      expect(out).toContain("pulumi state unprotect");
+      const after = await resourcesInState(run);
+      for (const r of data) expect(after.find((a) => a.urn === r.urn), nameOf(r.urn)).toMatchObject({ id: r.id, protect: true });
+      // What stays besides the data is only what it depends on (the host's subnet and VPC on aws): every
+      // container, network and seed is gone.
+      expect(after.filter((r) => r.type === CONTAINER)).toEqual([]);
+      const deleted = recordedSteps(engine, mark).filter((st) => st.op === "delete").map((st) => st.urn);
+      expect(deleted.filter((u) => data.some((r) => r.urn === u))).toEqual([]);
+      timings.push(`${stackName}: protected destroy stopped after deleting ${deleted.length} unprotected resource(s); ${data.length} data resource(s) kept`);
+    });
+
+    test("unprotected by hand, destroy still leaves every retained volume behind: out of the state, never deleted", async ({ skip }) => {
+      if (!engine || !run) return skipOutsideCi(skip);
+      const retained = (await resourcesInState(run)).filter((r) => r.retainOnDelete);
+      expect(retained.length).toBeGreaterThan(0);
+      await runCliWithoutProgram(run.stack, ["state", "unprotect", "--all", "--yes"]);
+      const mark = recordedSteps(engine).length;
+      await run.stack.destroy();
+      expect((await run.stack.exportStack()).deployment.resources ?? []).toEqual([]);
+      const deleted = recordedSteps(engine, mark).filter((st) => st.op === "delete").map((st) => st.urn);
+      // What the protected destroy could not delete for their sake (aws: the subnet and VPC) goes now.
+      expect(deleted.filter((u) => retained.some((r) => r.urn === u))).toEqual([]);
+      timings.push(`${stackName}: unprotected destroy deleted ${deleted.length} resource(s) and retained ${retained.length}`);
+    });
+
+    test("with rampart:allowDataDeletion set, up leaves nothing protected and destroy deletes everything, data included", async ({ skip }) => {
+      if (!engine || !run) return skipOutsideCi(skip);
+      const key = "rampart:allowDataDeletion";
+      await run.stack.setConfig(key, { value: "true" });
+      try {
+        // No policy pack here: with the switch on, the pack reports the unprotected data (mandatory),
+        // which is the point of it; a throwaway stack runs it with that rule advisory (docs/data-protection.md).
+        await run.stack.up();
+        const state = await resourcesInState(run);
+        expect(state.filter((r) => r.protect || r.retainOnDelete)).toEqual([]);
+        const data = plan.resources.filter((r) => r.protect).map((r) => r.urn);
+        const mark = recordedSteps(engine).length;
+        const [, ms] = await timed(() => run.stack.destroy());
+        timings.push(`${stackName}: engine destroy ${ms} ms`);
+        expect((await run.stack.exportStack()).deployment.resources ?? []).toEqual([]);
+        const deleted = new Set(recordedSteps(engine, mark).filter((st) => st.op === "delete").map((st) => st.urn));
+        expect(data.filter((u) => !deleted.has(u))).toEqual([]);
+      } finally {
+        await run.stack.removeConfig(key);
+      }
     });
   });
 }
@@ -331,6 +450,8 @@ describe("an insecure variant on the real engine", () => {
     expect(mandatory(up.policy())).toEqual(mandatory(pre.policy()));
     expect(mandatory(pre.policy())).toHaveLength(1);
 
+    // What the failed up created of the stack's data is protected: unprotected by hand, it is retained.
+    await runCliWithoutProgram(stack, ["state", "unprotect", "--all", "--yes"]);
     await stack.destroy();
     expect((await stack.exportStack()).deployment.resources ?? []).toEqual([]);
   });

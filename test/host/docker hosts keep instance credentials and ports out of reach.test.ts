@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { portsFor } from "@rampart/catalogue";
-import { DAEMON_JSON, DockerHost, renderCloudInit, renderReadinessCheck, type FirewallInput } from "../../components/host";
+import { DAEMON_JSON, DOCKER_VOLUMES_DIR, DockerHost, renderCloudInit, renderDataVolumeMount, renderReadinessCheck, type FirewallInput } from "../../components/host";
 import { declare, ofType, type PlanResource } from "../support/pulumi";
 
 const firewall: FirewallInput = {
@@ -23,6 +23,7 @@ describe("DockerHost", () => {
       () =>
         new DockerHost("h", {
           subnetId: "subnet-1",
+          availabilityZone: "eu-west-1a",
           securityGroupIds: ["sg-public", "sg-admin"],
           dockerVersion: VERSION,
           deployerPublicKey: KEY,
@@ -39,6 +40,29 @@ describe("DockerHost", () => {
 
   it("encrypts its gp3 root volume", () => {
     expect(instance.inputs.rootBlockDevice).toMatchObject({ volumeType: "gp3", encrypted: true });
+  });
+
+  it("keeps the services' data on a protected, retained EBS volume that outlives the instance, with a final snapshot", () => {
+    const [data] = ofType(res, "aws:ebs/volume:Volume");
+    expect(data?.inputs).toMatchObject({ availabilityZone: "eu-west-1a", type: "gp3", encrypted: true, finalSnapshot: true, size: 100 });
+    expect(data).toMatchObject({ protect: true, retainOnDelete: true });
+    // The instance's own disks hold nothing worth keeping: no inline data volume dies with it.
+    expect(instance.inputs.ebsBlockDevices ?? []).toEqual([]);
+    expect(instance.protect).toBeUndefined();
+    const [attachment] = ofType(res, "aws:ec2/volumeAttachment:VolumeAttachment");
+    expect(attachment?.inputs).toMatchObject({ instanceId: "h-instance-id", volumeId: expect.stringMatching(/^vol-[0-9a-f]{17}$/), stopInstanceBeforeDetaching: true });
+    // cloud-init names the very volume it mounts.
+    expect(String(instance.inputs.userData)).toContain(`nvme-Amazon_Elastic_Block_Store_${String(attachment?.inputs.volumeId).replace("-", "")}`);
+  });
+
+  it("lets only an explicit allowDataDeletion give the data volume up, with no final snapshot", async () => {
+    const throwaway = await declare(
+      () => new DockerHost("t", { subnetId: "subnet-1", availabilityZone: "eu-west-1a", securityGroupIds: ["sg"], dockerVersion: VERSION, deployerPublicKey: KEY, firewall, region: "eu-west-1", allowDataDeletion: true }),
+    );
+    const [data] = ofType(throwaway, "aws:ebs/volume:Volume");
+    expect(data?.inputs.finalSnapshot).toBe(false);
+    expect(data?.protect).toBeUndefined();
+    expect(data?.retainOnDelete).toBeUndefined();
   });
 
   it("has no key pair and is reached through SSM (instance profile with AmazonSSMManagedInstanceCore)", () => {
@@ -84,7 +108,8 @@ describe("DockerHost", () => {
 });
 
 describe("cloud-init", () => {
-  const text = renderCloudInit({ dockerVersion: VERSION, deployerPublicKey: KEY, firewall, files: [{ path: "/etc/fail2ban/filter.d/x.conf", content: "[Definition]\n" }] });
+  const VOLUME = "vol-0123456789abcdef0";
+  const text = renderCloudInit({ dockerVersion: VERSION, deployerPublicKey: KEY, firewall, files: [{ path: "/etc/fail2ban/filter.d/x.conf", content: "[Definition]\n" }], dataVolumeId: VOLUME });
   const doc = parse(text) as {
     write_files: Array<{ path: string; content: string; permissions: string }>;
     runcmd: string[];
@@ -151,6 +176,21 @@ describe("cloud-init", () => {
   });
 
   it("refuses a Docker version that is not an exact package version", () => {
-    expect(() => renderCloudInit({ dockerVersion: "latest", deployerPublicKey: KEY, firewall })).toThrow(/not an exact docker-ce package version/);
+    expect(() => renderCloudInit({ dockerVersion: "latest", deployerPublicKey: KEY, firewall, dataVolumeId: VOLUME })).toThrow(/not an exact docker-ce package version/);
+  });
+
+  it("mounts the EBS data volume at Docker's volume directory before Docker is installed, formatting it only when it has no filesystem", () => {
+    const dev = "/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0";
+    const mount = doc.runcmd.indexOf(`mount ${DOCKER_VOLUMES_DIR}`);
+    const install = doc.runcmd.findIndex((c) => c.startsWith("DEBIAN_FRONTEND=noninteractive apt-get install -y docker-ce="));
+    expect(mount).toBeGreaterThan(-1);
+    expect(mount).toBeLessThan(install);
+    expect(doc.runcmd).toContain(`blkid ${dev} >/dev/null || mkfs.ext4 -q -L rampart-data ${dev}`);
+    expect(doc.runcmd.join("\n")).toContain(`${DOCKER_VOLUMES_DIR} ext4 defaults,nofail,nodev,nosuid 0 2`);
+    expect(() => execFileSync("sh", ["-n", "-c", renderDataVolumeMount(VOLUME).join("\n")])).not.toThrow();
+  });
+
+  it("refuses a data volume id that is not an EBS volume id (it lands in a shell line)", () => {
+    expect(() => renderDataVolumeMount("vol-1; rm -rf /")).toThrow(/is not an EBS volume id/);
   });
 });

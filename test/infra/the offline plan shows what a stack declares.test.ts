@@ -53,7 +53,9 @@ describe("npm run plan", () => {
     expect(p.stack).toBe(stack);
     expect(p.resources.length).toBeGreaterThan(1);
     for (const r of p.resources) {
-      expect(Object.keys(r).filter((k) => k !== "parent")).toEqual(["urn", "type", "name", "inputs"]);
+      // parent, protect and retainOnDelete only when set (the two options only as true).
+      expect(Object.keys(r).filter((k) => !["parent", "protect", "retainOnDelete"].includes(k))).toEqual(["urn", "type", "name", "inputs"]);
+      for (const option of ["protect", "retainOnDelete"] as const) if (option in r) expect((r as Record<string, unknown>)[option], `${r.name} ${option}`).toBe(true);
       expect(r.urn).toMatch(new RegExp(`^urn:pulumi:${stack}::rampart::`));
     }
     expect(p.violations).toEqual([]);

@@ -1,7 +1,7 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { port } from "@rampart/catalogue";
 import { renderAlertmanagerYml, type Receiver } from "../../config/alertmanager";
+import { declareDataVolume } from "../data-volume";
 import { HardenedContainer, type NetworkAttachment } from "../hardened-container";
 import { DEFAULT_IMAGES, SERVICE_USERS } from "../images";
 import { configDir, secretPath } from "./common";
@@ -21,6 +21,8 @@ export interface AlertmanagerArgs {
   memoryMiB?: number;
   cpus?: number;
   containerName?: string;
+  /** Let destroy and replacements delete the data volume (default false: protected and retained). */
+  allowDataDeletion?: boolean;
 }
 
 const SECRET = { slack: "alert-slack-url", webhook: "alert-webhook-url", email: "alert-email-password" } as const;
@@ -84,7 +86,7 @@ export class Alertmanager extends pulumi.ComponentResource {
     if (problem) throw new pulumi.ResourceError(problem, this);
     const { receivers, secretFiles } = alertReceivers(args.receivers);
 
-    const data = new docker.Volume(`${name}-data`, { name: `${containerName}-data`, labels: [{ label: "rampart.service", value: "alertmanager" }] }, { parent: this });
+    const data = declareDataVolume(`${name}-data`, { volumeName: `${containerName}-data`, service: "alertmanager", allowDataDeletion: args.allowDataDeletion }, this);
 
     new HardenedContainer(
       name,

@@ -1,7 +1,7 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { port } from "@rampart/catalogue";
 import { renderElasticsearchYml, renderJvmHeapOptions } from "../../config/elasticsearch";
+import { declareDataVolume } from "../data-volume";
 import { HardenedContainer, type NetworkAttachment } from "../hardened-container";
 import { DEFAULT_IMAGES, SERVICE_USERS } from "../images";
 import { secretOrGenerated, secretPath } from "./common";
@@ -17,6 +17,8 @@ export interface ElasticsearchArgs {
   cpus?: number;
   containerName?: string;
   clusterName?: string;
+  /** Let destroy and replacements delete the data and config volumes (default false: protected and retained). */
+  allowDataDeletion?: boolean;
 }
 
 /**
@@ -45,11 +47,12 @@ export class Elasticsearch extends pulumi.ComponentResource {
     const nodeTls = searchNodeTls(name, containerName, args.network.ipv4Address, this);
     this.caCertPem = pulumi.output(nodeTls.caCertPem);
 
-    // Named volumes outlive container replacements: the data, and the config directory with its keystore.
+    // Named volumes outlive container replacements: the data, and the config directory with the keystore the
+    // node writes at its first start (state the program cannot render again), so both are data volumes.
     // The config volume also receives the uploaded files through HardenedContainer's seed, which mounts it
     // with the same image-content copy; the service keeps it writable because the entrypoint writes the keystore.
     const volume = (suffix: string) =>
-      new docker.Volume(`${name}-${suffix}`, { name: `${containerName}-${suffix}`, labels: [{ label: "rampart.service", value: "elasticsearch" }] }, { parent: this }).name;
+      declareDataVolume(`${name}-${suffix}`, { volumeName: `${containerName}-${suffix}`, service: "elasticsearch", allowDataDeletion: args.allowDataDeletion }, this).name;
     const dataVolume = volume("data");
     const configVolume = volume("config");
 

@@ -1,4 +1,3 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { port } from "@rampart/catalogue";
 import {
@@ -7,6 +6,7 @@ import {
   renderGrafanaIni,
   renderSecurityDashboard,
 } from "../../config/grafana";
+import { declareDataVolume } from "../data-volume";
 import { HardenedContainer, type NetworkAttachment } from "../hardened-container";
 import { DEFAULT_IMAGES, SERVICE_USERS } from "../images";
 import { generatedSecret, secretPath } from "./common";
@@ -20,6 +20,8 @@ export interface GrafanaArgs {
   memoryMiB?: number;
   cpus?: number;
   containerName?: string;
+  /** Let destroy and replacements delete the data volume (default false: protected and retained). */
+  allowDataDeletion?: boolean;
 }
 
 const DATA = "/var/lib/grafana";
@@ -76,7 +78,7 @@ export class Grafana extends pulumi.ComponentResource {
     const listen = port("grafana-http").from;
     this.adminPassword = generatedSecret(`${name}-admin-password`, this);
 
-    const data = new docker.Volume(`${name}-data`, { name: `${containerName}-data`, labels: [{ label: "rampart.service", value: "grafana" }] }, { parent: this });
+    const data = declareDataVolume(`${name}-data`, { volumeName: `${containerName}-data`, service: "grafana", allowDataDeletion: args.allowDataDeletion }, this);
 
     new HardenedContainer(
       name,

@@ -5,6 +5,7 @@ import { encodeBase64, hashSync } from "bcryptjs";
 import { port } from "@rampart/catalogue";
 import { renderJvmHeapOptions } from "../../config/elasticsearch";
 import { OPENSEARCH_DEFAULTS, renderOpenSearchInternalUsers, renderOpenSearchSecurityConfig, renderOpenSearchYml } from "../../config/opensearch";
+import { declareDataVolume } from "../data-volume";
 import { HardenedContainer, type NetworkAttachment } from "../hardened-container";
 import { DEFAULT_IMAGES, SERVICE_USERS } from "../images";
 import { secretOrGenerated, secretPath } from "./common";
@@ -22,6 +23,8 @@ export interface OpenSearchArgs {
   cpus?: number;
   containerName?: string;
   clusterName?: string;
+  /** Let destroy and replacements delete the data and config volumes (default false: protected and retained). */
+  allowDataDeletion?: boolean;
 }
 
 const HOME = OPENSEARCH_DEFAULTS.home;
@@ -67,7 +70,7 @@ export class OpenSearch extends pulumi.ComponentResource {
     // Named volumes outlive container replacements: the data, and the config directory seeded from the
     // image (log4j2.properties, jvm.options) with the rendered files over it; the service only reads it.
     const volume = (suffix: string) =>
-      new docker.Volume(`${name}-${suffix}`, { name: `${containerName}-${suffix}`, labels: [{ label: "rampart.service", value: "opensearch" }] }, { parent: this }).name;
+      declareDataVolume(`${name}-${suffix}`, { volumeName: `${containerName}-${suffix}`, service: "opensearch", allowDataDeletion: args.allowDataDeletion }, this).name;
     const dataVolume = volume("data");
     const configVolume = volume("config");
 

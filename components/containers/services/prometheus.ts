@@ -1,8 +1,8 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { port } from "@rampart/catalogue";
 import { ALERT_DEFAULTS, renderAlertRules, type AlertThresholds } from "../../config/alert-rules";
 import { renderPrometheusYml, type ScrapeJob, type ScrapeJobName } from "../../config/prometheus";
+import { declareDataVolume } from "../data-volume";
 import { HardenedContainer, type NetworkAttachment } from "../hardened-container";
 import { DEFAULT_IMAGES, SERVICE_USERS } from "../images";
 import { configDir, secretPath } from "./common";
@@ -31,6 +31,8 @@ export interface PrometheusArgs {
   memoryMiB?: number;
   cpus?: number;
   containerName?: string;
+  /** Let destroy and replacements delete the data volume (default false: protected and retained). */
+  allowDataDeletion?: boolean;
 }
 
 const DEFAULTS = { retentionDays: 15, scrapeIntervalSeconds: 15, memoryMiB: 1024, cpus: 1 } as const;
@@ -93,7 +95,7 @@ export class Prometheus extends pulumi.ComponentResource {
         });
       });
 
-    const data = new docker.Volume(`${name}-data`, { name: `${containerName}-data`, labels: [{ label: "rampart.service", value: "prometheus" }] }, { parent: this });
+    const data = declareDataVolume(`${name}-data`, { volumeName: `${containerName}-data`, service: "prometheus", allowDataDeletion: args.allowDataDeletion }, this);
 
     new HardenedContainer(
       name,

@@ -8,6 +8,7 @@ import {
   renderRedisAcl,
   renderRedisConf,
 } from "../../config/redis";
+import { declareDataVolume } from "../data-volume";
 import { HardenedContainer, type NetworkAttachment } from "../hardened-container";
 import { DEFAULT_IMAGES, SERVICE_USERS } from "../images";
 import { configDir, secretOrGenerated, secretPath } from "./common";
@@ -22,14 +23,20 @@ export interface RedisArgs {
   memoryMiB?: number;
   cpus?: number;
   containerName?: string;
+  /** Let destroy and replacements delete the data volume (default false: protected and retained). */
+  allowDataDeletion?: boolean;
 }
 
 const HEALTHCHECK_SECRET = "redis-healthcheck-password";
+/** The official image's data directory, owned by its redis user: a new volume copies that ownership. */
+const DATA = "/data";
 
 /**
  * Redis with `user default off`, one ACL user per client (gateway, LiveKit) and a PING-only healthcheck
- * user; bound to its internal address (and loopback for the healthcheck); no persistence; no port
- * published.
+ * user; bound to its internal address (and loopback for the healthcheck); no port published. Keys persist
+ * in an append-only file on a data volume (docs/data-protection.md#redis): the device nonces must outlive
+ * a restart, or a request captured before it could be replayed after it; rate-limit windows, connection
+ * leases and LiveKit's room registry come back with them. Pub/sub messages are never stored.
  */
 export class Redis extends pulumi.ComponentResource {
   public readonly host: string;
@@ -54,10 +61,13 @@ export class Redis extends pulumi.ComponentResource {
         renderRedisAcl([gatewayAclUser(redisPasswordSha256(g)), livekitAclUser(redisPasswordSha256(l)), healthcheckAclUser(redisPasswordSha256(h))]),
       ),
     );
+    const containerName = args.containerName ?? name;
+    const data = declareDataVolume(`${name}-data`, { volumeName: `${containerName}-data`, service: "redis", allowDataDeletion: args.allowDataDeletion }, this);
     const conf = renderRedisConf({
       bindAddresses: [args.network.ipv4Address, "127.0.0.1"],
       aclFilePath: aclPath,
       scratchDir: "/tmp",
+      persistence: { dataDir: DATA },
       // Leave headroom under the container limit for Redis's own overhead.
       maxMemoryMiB: Math.max(16, Math.floor(memoryMiB * 0.75)),
     });
@@ -66,12 +76,13 @@ export class Redis extends pulumi.ComponentResource {
       name,
       {
         service: "redis",
-        containerName: args.containerName ?? name,
+        containerName,
         image: args.image ?? DEFAULT_IMAGES.redis,
         uid: user.uid,
         gid: user.gid,
         networks: [args.network],
         tmpfs: { "/tmp": { sizeMiB: 16 } },
+        volumes: [{ name: data.name, target: DATA, copyImageContent: true }],
         configFiles: [
           { path: confPath, content: conf },
           { path: aclPath, content: acl },

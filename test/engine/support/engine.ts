@@ -6,7 +6,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -49,6 +49,8 @@ export interface Engine {
   policyPack: string;
   /** The environment every CLI run gets (PATH with the stand-ins first, PULUMI_HOME, passphrase, …). */
   env: Record<string, string>;
+  /** Where the stand-in providers record every create, update and delete the engine asks of them. */
+  record: string;
   backend: string;
 }
 
@@ -69,6 +71,7 @@ export async function startEngine(pulumi: string): Promise<Engine> {
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
     NO_COLOR: "1",
+    RAMPART_STAND_IN_RECORD: join(dir, "stand-in-record.jsonl"),
   };
   // The CLI is `<root>/bin/pulumi` to PulumiCommand: the cache folder has no bin/, so point at it by a
   // root whose bin/ is a link.
@@ -76,7 +79,7 @@ export async function startEngine(pulumi: string): Promise<Engine> {
   mkdirSync(join(root, "bin"), { recursive: true });
   execFileSync("ln", ["-s", pulumi, join(root, "bin", "pulumi")]);
   const command = await PulumiCommand.get({ root, skipVersionCheck: true });
-  return { pulumi, command, dir, standIns, policyPack, env, backend };
+  return { pulumi, command, dir, standIns, policyPack, env, backend, record: env.RAMPART_STAND_IN_RECORD! };
 }
 
 export interface StackRun {
@@ -134,6 +137,18 @@ export async function runCli(stack: Stack, args: string[], program: PulumiFn): P
     languageServer.onPulumiExit(failed);
     server.forceShutdown();
   }
+}
+
+export interface RecordedStep {
+  op: "create" | "update" | "delete";
+  urn: string;
+  id: string;
+}
+
+/** What the stand-ins recorded so far; `since` is the count of an earlier read, to see one operation's steps. */
+export function recordedSteps(engine: Engine, since = 0): RecordedStep[] {
+  if (!existsSync(engine.record)) return [];
+  return readFileSync(engine.record, "utf8").split("\n").filter(Boolean).slice(since).map((l) => JSON.parse(l) as RecordedStep);
 }
 
 /** Milliseconds `fn` takes. */

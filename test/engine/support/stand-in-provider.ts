@@ -14,12 +14,16 @@
  * - check: autonames what the real AWS provider autonames (`name` = resource name + suffix, kept across
  *   updates), deterministic (a hash of the URN) so a second `up` shows no change;
  * - diff: old INPUTS (kept in the outputs under `__inputs`: the engine hands diff the old outputs) against
- *   the new inputs, deep-equal per property; a change is an update (no ForceNew modelling);
+ *   the new inputs, deep-equal per property; a change is an update, except for the few properties
+ *   FORCE_NEW lists (the real providers replace on them), which make it a replacement;
  * - outputs the real schemas mark secret are returned secret (the SDKs' additionalSecretOutputs do too).
- * Nothing is created anywhere: delete and read only answer.
+ * Nothing is created anywhere: delete and read only answer. With RAMPART_STAND_IN_RECORD set, every
+ * create, update and delete is appended to that file as a JSON line ({ op, urn, id }): the record of what
+ * the engine asked a provider to do, which the state alone cannot show (a retained resource leaves the
+ * state without a delete).
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { main, type Provider } from "@pulumi/pulumi/provider";
@@ -51,6 +55,52 @@ const AUTONAMED = new Set([
   "aws:ec2/securityGroup:SecurityGroup",
   "aws:ec2/managedPrefixList:ManagedPrefixList",
 ]);
+
+/**
+ * Properties whose change makes the real provider replace the resource (ForceNew in its schema), for the
+ * resources the suite replaces on purpose. A Docker volume cannot be changed at all; a container's image
+ * cannot be changed in place. Everything else stays an update here.
+ */
+const FORCE_NEW: Record<string, { properties: readonly string[]; deleteBeforeReplace?: boolean }> = {
+  "docker:index/volume:Volume": { properties: ["name", "driver", "driverOpts", "labels"] },
+  // A container keeps its fixed name: the old one must go before the new one can take it.
+  "docker:index/container:Container": { properties: ["image"], deleteBeforeReplace: true },
+};
+
+/** Appends what the engine asked for to RAMPART_STAND_IN_RECORD, when set. */
+function record(op: "create" | "update" | "delete", urn: string, id: string): void {
+  const file = process.env.RAMPART_STAND_IN_RECORD;
+  if (file) appendFileSync(file, JSON.stringify({ op, urn, id }) + "\n");
+}
+
+/**
+ * The id of a replacement: the first create of `urn` in the record keeps the mocks' id; a later one (a
+ * replacement, or a create after a destroy) gets a new id of the same shape (`vol-<hex>` stays one, as
+ * cloud-init checks it), else the id with "-r<n>".
+ */
+function replacementId(urn: string, id: string): string {
+  const n = earlierCreates(urn);
+  if (n === 0) return id;
+  const shaped = /^([a-z]+-)([0-9a-f]+)$/.exec(id);
+  if (shaped) return `${shaped[1]}${createHash("sha256").update(`${id}#${n}`).digest("hex").slice(0, shaped[2]!.length)}`;
+  return `${id}-r${n}`;
+}
+
+/** How many creates of `urn` the record holds already. */
+function earlierCreates(urn: string): number {
+  const file = process.env.RAMPART_STAND_IN_RECORD;
+  if (!file) return 0;
+  let earlier = 0;
+  try {
+    for (const line of readFileSync(file, "utf8").split("\n").filter(Boolean)) {
+      const step = JSON.parse(line) as { op: string; urn: string };
+      if (step.op === "create" && step.urn === urn) earlier++;
+    }
+  } catch {
+    /* no record yet */
+  }
+  return earlier;
+}
 
 /** Outputs the real providers' schemas mark secret (what the SDKs list as additionalSecretOutputs). */
 const SECRET_OUTPUTS: Record<string, readonly string[]> = {
@@ -136,13 +186,18 @@ export function standInProvider(pkg: string): Provider {
       return { inputs: news };
     },
 
-    async diff(_id, _urn, olds: Props, news: Props) {
+    async diff(_id, urn, olds: Props, news: Props) {
       const oldInputs = isObj(olds[INPUTS_KEY]) ? (olds[INPUTS_KEY] as Props) : {};
       const keys = new Set([...Object.keys(oldInputs), ...Object.keys(news)]);
       const diffs = [...keys].filter((k) => !deepEqual(oldInputs[k], news[k])).sort();
-      // The Node provider server passes on `changes` and `replaces` only; the engine works out the
-      // changed properties itself for `--diff`.
-      return { changes: diffs.length > 0 };
+      const forceNew = FORCE_NEW[typeOf(urn)];
+      const replaces = diffs.filter((k) => forceNew?.properties.includes(k));
+      // The Node provider server passes on `changes`, `replaces` and `deleteBeforeReplace`; the engine
+      // works out the changed properties itself for `--diff`.
+      return {
+        changes: diffs.length > 0,
+        ...(replaces.length ? { replaces, ...(forceNew?.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}) } : {}),
+      };
     },
 
     async create(urn, inputs: Props) {
@@ -151,10 +206,14 @@ export function standInProvider(pkg: string): Provider {
       const { id, state } = await mocks.newResource(args);
       // The mocks give every resource an ARN; only AWS resources have one.
       if (!type.startsWith("aws:")) delete state.arn;
-      return { id: id ?? `${nameOf(urn)}-id`, outs: outputsOf(urn, inputs, state) };
+      // A replacement is a second resource: it gets an id of its own, as with a real provider.
+      const created = replacementId(urn, id ?? `${nameOf(urn)}-id`);
+      record("create", urn, created);
+      return { id: created, outs: outputsOf(urn, inputs, state) };
     },
 
-    async update(_id, urn, olds: Props, news: Props) {
+    async update(id, urn, olds: Props, news: Props) {
+      record("update", urn, id);
       // Computed values (ids, addresses, generated secrets) stay what they were; the inputs are the new ones.
       const oldInputs = isObj(olds[INPUTS_KEY]) ? (olds[INPUTS_KEY] as Props) : {};
       const computed = Object.fromEntries(Object.entries(olds).filter(([k]) => !(k in oldInputs)));
@@ -165,8 +224,9 @@ export function standInProvider(pkg: string): Provider {
       return { id, props: props ?? {}, ...(props && isObj(props[INPUTS_KEY]) ? { inputs: props[INPUTS_KEY] } : {}) };
     },
 
-    async delete() {
-      /* nothing was created */
+    async delete(id, urn) {
+      // Nothing was created anywhere: the record is all there is to delete.
+      record("delete", urn, id);
     },
 
     async invoke(token, inputs: Props) {

@@ -39,7 +39,7 @@ export async function startRedis(): Promise<TestRedis> {
   const aclFile = join(dir, "users.acl");
   writeFileSync(aclFile, renderRedisAcl([gatewayAclUser(redisPasswordSha256(GATEWAY_REDIS_PASSWORD)), healthcheckAclUser(redisPasswordSha256(HEALTHCHECK_REDIS_PASSWORD))]) +
     `user audit on #${redisPasswordSha256(AUDIT_PASSWORD)} resetkeys resetchannels -@all +auth +hello +acl|log\n`);
-  writeFileSync(join(dir, "redis.conf"), renderRedisConf({ bindAddresses: ["127.0.0.1"], aclFilePath: aclFile, scratchDir: dir }));
+  writeFileSync(join(dir, "redis.conf"), renderRedisConf({ bindAddresses: ["127.0.0.1"], aclFilePath: aclFile, scratchDir: dir, persistence: { dataDir: dir } }));
   const child: ChildProcess = spawn("redis-server", [join(dir, "redis.conf"), "--port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
   await new Promise<void>((resolve, reject) => {
     let out = "";
