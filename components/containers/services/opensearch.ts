@@ -1,5 +1,4 @@
 import { createHmac } from "node:crypto";
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { encodeBase64, hashSync } from "bcryptjs";
 import { port } from "@rampart/catalogue";
