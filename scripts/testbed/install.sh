@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/progress.sh"
 
 PACKAGES=(docker.io debootstrap coturn nginx-light redis-server fail2ban chromium testssl.sh nmap iproute2 curl openssl
-  prometheus prometheus-alertmanager prometheus-blackbox-exporter)
+  prometheus prometheus-alertmanager prometheus-blackbox-exporter etcd-server)
 
 t0=$SECONDS
 missing=()
@@ -29,9 +29,9 @@ else
 fi
 
 # Package post-install scripts may have started their daemons; the tests start their own.
-for svc in redis-server coturn nginx fail2ban prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter; do
+for svc in redis-server coturn nginx fail2ban etcd prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter; do
   if command -v service >/dev/null 2>&1; then service "$svc" stop >/dev/null 2>&1 || true; fi
-  # Where systemd runs, keep them from coming back on the next boot (the tests own 9090, 9093, 9100, 9115).
+  # Where systemd runs, keep them from coming back on the next boot (the tests own 9090, 9093, 9100, 9115, and start their own etcd).
   if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi
 done
 progress_say "packages ready in $(progress_elapsed "$t0")"
