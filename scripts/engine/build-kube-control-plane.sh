@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# Builds a Kubernetes control plane (kube-apiserver, kube-controller-manager) and kubectl from the Go module
-# proxy into a cache outside the repo, once; later runs find them there in a second. See README.md beside
-# this script.
+# Builds a Kubernetes control plane (kube-apiserver, kube-controller-manager) from the Go module proxy into
+# a cache outside the repo, once; later runs find them there in a second. See README.md beside this script.
 #
 #   scripts/engine/build-kube-control-plane.sh [--rebuild]      (or RAMPART_ENGINE_REBUILD=1)
-#   DIR=$(scripts/engine/build-kube-control-plane.sh | tail -1)  # $DIR/kube-apiserver, …/kube-controller-manager, …/kubectl
+#   DIR=$(scripts/engine/build-kube-control-plane.sh | tail -1)  # $DIR/kube-apiserver, $DIR/kube-controller-manager
 #
 # stdout carries one line, the folder holding the binaries, as the last line; everything else goes to stderr.
 #
@@ -20,7 +19,8 @@ set -euo pipefail
 KUBERNETES_VERSION=v1.34.4
 
 MODULE=k8s.io/kubernetes
-COMMANDS=(kube-apiserver kube-controller-manager kubectl)
+# No kubectl: the suite talks to the API server over HTTPS itself (test/k8s/support/control-plane.ts).
+COMMANDS=(kube-apiserver kube-controller-manager)
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 wrapper=$here/kube-control-plane
@@ -44,10 +44,7 @@ dir=$(cached_build_dir "kubernetes-$KUBERNETES_VERSION")
 version_of() {
   local b=$1/$2
   [[ -x "$b" ]] || return 0
-  case $2 in
-    kubectl) timeout 60 "$b" version --client 2>/dev/null </dev/null | sed -n 's/^Client Version: //p' || true ;;
-    *) timeout 60 "$b" --version 2>/dev/null </dev/null | sed -n 's/^Kubernetes //p' || true ;;
-  esac
+  timeout 60 "$b" --version 2>/dev/null </dev/null | sed -n 's/^Kubernetes //p' || true
 }
 
 all_report_version() {
@@ -78,7 +75,7 @@ major=${major%%.*}
 minor=${KUBERNETES_VERSION#v*.}
 minor=${minor%%.*}
 ldflags="-s -w"
-# kubectl reports client-go's version, the servers component-base's (as Kubernetes' own build sets both).
+# The servers report component-base's version, their clients' user agent client-go's (Kubernetes' own build sets both).
 for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   ldflags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
 done

@@ -100,7 +100,6 @@ export interface ControlPlane {
   /** The administrator's kubeconfig (JSON), as the provider takes it. */
   adminKubeconfig: string;
   adminKubeconfigPath: string;
-  kubectl: string;
   dir: string;
   /** A request to the API server as the administrator; `as` impersonates a user (e.g. a service account). */
   api(method: string, path: string, body?: unknown, as?: { user: string; groups?: string[] }): Promise<KubeResponse>;
@@ -167,6 +166,7 @@ export async function startControlPlane(bins: { etcd: string; kubernetes: string
       "--listen-peer-urls", `http://127.0.0.1:${etcdPeer}`,
       "--initial-advertise-peer-urls", `http://127.0.0.1:${etcdPeer}`,
       "--initial-cluster", `suite=http://127.0.0.1:${etcdPeer}`,
+      "--logger", "zap",
       "--log-level", "warn",
     ], dir);
     started.push(etcd);
@@ -256,7 +256,7 @@ export async function startControlPlane(bins: { etcd: string; kubernetes: string
     const adminKubeconfigPath = f("admin.kubeconfig");
     writeFileSync(adminKubeconfigPath, adminKubeconfig);
     const pids = Object.fromEntries(started.map((s) => [s.name, s.child.pid ?? 0]));
-    return { server, adminKubeconfig, adminKubeconfigPath, kubectl: join(bins.kubernetes, "kubectl"), dir, api, pids, stop };
+    return { server, adminKubeconfig, adminKubeconfigPath, dir, api, pids, stop };
   } catch (e) {
     await stop();
     throw e;
