@@ -40,11 +40,11 @@ cached_build_rebuild_requested "$@" && rebuild=1
 dir=$(cached_build_dir "pulumi-resource-kubernetes-$PROVIDER_VERSION")
 bin=$dir/pulumi-resource-kubernetes
 
-# The version the linker wrote into a binary (its Go build information), empty when there is none. The
-# provider cannot be asked itself: started without an engine to talk to, it only reports that.
+# The version a binary reports (our main.go answers `-version` before it starts serving), empty when it is
+# missing or does not run.
 version_of() {
   [[ -x "$1" ]] || return 0
-  go version -m "$1" 2>/dev/null | sed -n "s/.*-X $VERSION_SYMBOL=\([^ \"]*\).*/\1/p" | head -1
+  timeout 60 "$1" -version 2>/dev/null </dev/null | tr -d '[:space:]' || true
 }
 
 present() { [[ -z "$rebuild" && "$(version_of "$bin")" == "${PROVIDER_VERSION#v}" ]]; }
