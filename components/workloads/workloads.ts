@@ -69,6 +69,26 @@ const LOAD_BALANCER_ANNOTATIONS = {
   "service.beta.kubernetes.io/aws-load-balancer-attributes": "load_balancing.cross_zone.enabled=true",
 } as const;
 
+/**
+ * Where each service of the Kubernetes layer runs and who may reach it: the input the NetworkPolicies are
+ * generated from (./network-policies.ts), so that anyone reading them back can generate them again.
+ */
+export function workloadFlows(args: Pick<WorkloadsArgs, "publicSubnetCidrs" | "privateSubnetCidrs" | "adminCidrs">, cloudflareCidrs: readonly string[]): FlowInput {
+  return {
+    placement: {
+      gateway: { kind: "pod", namespace: NAMESPACES.app },
+      edge: { kind: "pod", namespace: NAMESPACES.app },
+      livekit: { kind: "host-network", namespace: NAMESPACES.media, nodeCidrs: args.publicSubnetCidrs },
+      coturn: { kind: "host-network", namespace: NAMESPACES.media, nodeCidrs: args.publicSubnetCidrs },
+      redis: { kind: "managed", cidrs: args.privateSubnetCidrs },
+      elasticsearch: { kind: "managed", cidrs: args.privateSubnetCidrs },
+    },
+    adminCidrs: args.adminCidrs,
+    cloudflareCidrs,
+    prometheus: PROMETHEUS,
+    podPortOf: { "edge-https": EDGE_CONTAINER_HTTPS_PORT },
+  };
+}
 
 export class RampartWorkloads extends pulumi.ComponentResource {
   /** The hardened pod specs, by workload (plain data, as declared). */
@@ -386,24 +406,7 @@ export class RampartWorkloads extends pulumi.ComponentResource {
     this.grafanaAdminPassword = monitoring.grafanaAdminPassword;
 
     // --- NetworkPolicies: default deny, then the catalogue's flows
-    const flows = (cloudflareCidrs: string[]): FlowInput => ({
-      placement: {
-        gateway: { kind: "pod", namespace: NAMESPACES.app },
-        edge: { kind: "pod", namespace: NAMESPACES.app },
-        livekit: { kind: "host-network", namespace: NAMESPACES.media, nodeCidrs: args.publicSubnetCidrs },
-        coturn: { kind: "host-network", namespace: NAMESPACES.media, nodeCidrs: args.publicSubnetCidrs },
-        redis: { kind: "managed", cidrs: args.privateSubnetCidrs },
-        elasticsearch: { kind: "managed", cidrs: args.privateSubnetCidrs },
-        prometheus: { kind: "pod", namespace: NAMESPACES.monitoring },
-        alertmanager: { kind: "pod", namespace: NAMESPACES.monitoring },
-        grafana: { kind: "pod", namespace: NAMESPACES.monitoring },
-        blackbox: { kind: "pod", namespace: NAMESPACES.monitoring },
-      },
-      adminCidrs: args.adminCidrs,
-      cloudflareCidrs,
-      prometheus: PROMETHEUS,
-      podPortOf: { "edge-https": EDGE_CONTAINER_HTTPS_PORT },
-    });
+    const flows = (cloudflareCidrs: string[]) => workloadFlows(args, cloudflareCidrs);
     // The policies' number and names depend only on the catalogue and the placement, never on Cloudflare's list.
     const plannedNames = networkPolicies(flows(["192.0.2.0/24"])).map((p) => `${p.namespace}/${p.name}`);
     const planned = pulumi.output(args.cloudflareRanges).apply((ranges) => networkPolicies(flows(ranges)));

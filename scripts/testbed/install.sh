@@ -9,7 +9,9 @@ PACKAGES=(docker.io debootstrap coturn nginx-light redis-server fail2ban chromiu
   prometheus prometheus-alertmanager prometheus-blackbox-exporter busybox-static
   # The OpenSearch testbed node: Maven resolves it from Maven Central, JDK 17 writes its keystore, unzip
   # unpacks the security plugin (scripts/testbed/opensearch-dist.sh).
-  maven openjdk-17-jdk-headless unzip)
+  maven openjdk-17-jdk-headless unzip
+  # The Kubernetes suite's etcd (this script stops the service the package starts: the suite runs its own).
+  etcd-server)
 
 t0=$SECONDS
 missing=()
@@ -32,9 +34,9 @@ else
 fi
 
 # Package post-install scripts may have started their daemons; the tests start their own.
-for svc in redis-server coturn nginx fail2ban prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter; do
+for svc in redis-server coturn nginx fail2ban etcd prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter; do
   if command -v service >/dev/null 2>&1; then service "$svc" stop >/dev/null 2>&1 || true; fi
-  # Where systemd runs, keep them from coming back on the next boot (the tests own 9090, 9093, 9100, 9115).
+  # Where systemd runs, keep them from coming back on the next boot (the tests own 9090, 9093, 9100, 9115, and start their own etcd).
   if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi
 done
 progress_say "packages ready in $(progress_elapsed "$t0")"
