@@ -76,7 +76,13 @@ export class ClusterMonitoring extends pulumi.ComponentResource {
     }
     const child = { parent: this };
     const { secret, configMap, serviceAccount } = namespacedObjects(name, () => child);
-    const images = { ...DEFAULT_IMAGES, ...args.images };
+    // An override left undefined falls back to the pinned default (a spread would let `undefined` win).
+    const images = {
+      prometheus: args.images?.prometheus ?? DEFAULT_IMAGES.prometheus,
+      alertmanager: args.images?.alertmanager ?? DEFAULT_IMAGES.alertmanager,
+      grafana: args.images?.grafana ?? DEFAULT_IMAGES.grafana,
+      blackbox: args.images?.blackbox ?? DEFAULT_IMAGES.blackbox,
+    };
     const common = { nodeSelector: args.nodeSelector };
 
     // Encrypted gp3 volumes, kept when their claim goes: a deleted StatefulSet must not take the samples along.

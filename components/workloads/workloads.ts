@@ -400,7 +400,12 @@ export class RampartWorkloads extends pulumi.ComponentResource {
     // --- monitoring: scrapes every workload above, alerts, the dashboard
     const monitoring = new ClusterMonitoring(name, {
       ...args.monitoring,
-      images: { prometheus: args.images.prometheus, alertmanager: args.images.alertmanager, grafana: args.images.grafana, blackbox: args.images.blackbox, ...args.monitoring.images },
+      images: {
+        prometheus: args.monitoring.images?.prometheus ?? args.images.prometheus,
+        alertmanager: args.monitoring.images?.alertmanager ?? args.images.alertmanager,
+        grafana: args.monitoring.images?.grafana ?? args.images.grafana,
+        blackbox: args.monitoring.images?.blackbox ?? args.images.blackbox,
+      },
       livekitScrapePassword: prometheusPassword,
       turns: { endpoint: `${args.hostnames.turn}:${port("turns-tcp").from}`, serverName: args.hostnames.turn, certPem: args.turnTls.certPem },
       kmsKeyArn: args.kmsKeyArn,

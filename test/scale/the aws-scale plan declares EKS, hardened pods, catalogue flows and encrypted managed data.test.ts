@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { PORTS, port, portsFor, scrapedPorts, type PortEntry } from "@rampart/catalogue";
 import { evaluatePolicies } from "@rampart/policies/check/evaluate";
 import { BASELINE, BASELINE_VALUES } from "../../components/containers/baseline";
-import { SERVICE_USERS } from "../../components/containers/images";
+import { DEFAULT_IMAGES, SERVICE_USERS } from "../../components/containers/images";
 import { elasticacheAccessString } from "../../components/config/elasticache";
 import { gatewayAclUser, livekitAclUser } from "../../components/config/redis";
 import { KUBERNETES_BASELINE, networkPolicies, type FlowInput } from "../../components/workloads";
@@ -89,6 +89,8 @@ describe("aws-scale: the plan of the example stack", () => {
       expect(pod.hostIPC).toBe(false);
       expect(pod.hostNetwork).toBe(["livekit", "coturn"].includes(service));
       for (const c of pod.containers as Rec[]) {
+        // The pinned default image (the example stack overrides none but the gateway's).
+        if (service !== "gateway") expect(c.image).toBe(DEFAULT_IMAGES[service as keyof typeof DEFAULT_IMAGES]);
         expect(c.securityContext).toMatchObject({
           runAsNonRoot: true,
           readOnlyRootFilesystem: BASELINE_VALUES.readOnly,
