@@ -81,7 +81,8 @@ for (const target of ["local", "aws"] as const) {
 
     it("passes the policy pack with either engine", () => {
       for (const engine of ["elasticsearch", "opensearch"] as const) {
-        const plan = declared[engine].resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, inputs: maskedInputs(r) }));
+        // As the plan shows them, with the protection options the data-resources rule reads.
+        const plan = declared[engine].resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, ...(r.protect ? { protect: true as const } : {}), inputs: maskedInputs(r) }));
         expect(evaluatePolicies(plan).violations.filter((v) => v.level === "mandatory"), engine).toEqual([]);
       }
     });
