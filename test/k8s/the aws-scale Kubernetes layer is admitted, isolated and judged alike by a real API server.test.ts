@@ -8,16 +8,18 @@
  * One control plane and one stack serve the whole file; the tests run in order and build on each other
  * (up, checks, second up, a change, destroy).
  */
+import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { portsFor } from "@rampart/catalogue";
+import { port, portsFor } from "@rampart/catalogue";
 import { evaluatePolicies } from "@rampart/policies/check/evaluate";
 import { kubernetesResourceRules, kubernetesStackRules } from "@rampart/policies/rules/kubernetes";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CLOUDFLARE_IPV4, CLOUDFLARE_IPV6 } from "../../infra/plan/fixtures";
 import { readStackConfig } from "../../infra/plan/stack-config";
 import { NAMESPACES, networkPolicies, SERVICE_LABEL, workloadFlows } from "../../components/workloads";
+import { MONITORING_STORAGE_CLASS } from "../../components/workloads/monitoring";
 import { createStack, findPulumi, secretPlaintexts, startEngine, timed, type Engine, type StackRun } from "../engine/support/engine";
 import { built, findEtcd, ROOT, startControlPlane, type ControlPlane } from "./support/control-plane";
 import { asPlanResource, Discovery, psaChecks, typeToken, type KubeObject, type ObjectRef } from "./support/objects";
@@ -51,7 +53,7 @@ const REMOVALS: Removal[] = [
   { setting: "runAsNonRoot removed", psa: ["runAsNonRoot != true"], rule: "k8s-containers-restricted", apply: (s) => everyContext(s).forEach((c) => delete c.runAsNonRoot) },
   { setting: "privilege escalation (allowPrivilegeEscalation removed)", psa: ["allowPrivilegeEscalation != false"], rule: "k8s-containers-restricted", apply: (s) => s.containers.forEach((c) => delete c.securityContext.allowPrivilegeEscalation) },
   // NET_ADMIN is outside the runtime's default set too, so the baseline level's check names it as well.
-  { setting: "a capability added (NET_ADMIN)", psa: ["non-default capabilities", "unrestricted capabilities"], rule: "k8s-containers-restricted", apply: (s) => s.containers.forEach((c) => (c.securityContext.capabilities = { ...c.securityContext.capabilities, add: ["NET_ADMIN"] })) },
+  { setting: "a capability added (NET_ADMIN)", psa: ["unrestricted capabilities"], rule: "k8s-containers-restricted", apply: (s) => s.containers.forEach((c) => (c.securityContext.capabilities = { ...c.securityContext.capabilities, add: ["NET_ADMIN"] })) },
   { setting: "capabilities not dropped (drop ALL removed)", psa: ["unrestricted capabilities"], rule: "k8s-containers-restricted", apply: (s) => s.containers.forEach((c) => delete c.securityContext.capabilities) },
   { setting: "no seccomp profile", psa: ["seccompProfile"], rule: "k8s-containers-restricted", apply: (s) => everyContext(s).forEach((c) => delete c.seccompProfile) },
   // The API refuses privileged together with allowPrivilegeEscalation: false as invalid, before admission.
@@ -121,12 +123,17 @@ async function readAll(): Promise<KubeObject[]> {
 }
 
 /**
- * What changes when an object's desired state changes, per object: its `generation` where the API keeps one
- * (controllers update status, and with it resourceVersion, on their own: the HPA every 15 s), else its
- * resourceVersion.
+ * What changes when an object's desired state changes, per object: its `generation` where the API keeps one,
+ * else the object without its status and bookkeeping (controllers update status, and with it
+ * resourceVersion, on their own: the HPA, which keeps no generation, every 15 s).
  */
 async function specVersions(): Promise<Record<string, string>> {
-  return Object.fromEntries((await readAll()).map((o) => [`${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`, String(o.metadata.generation ?? `rv ${o.metadata.resourceVersion}`)]));
+  const desired = (o: KubeObject) => {
+    const { resourceVersion: _rv, managedFields: _mf, ...metadata } = o.metadata as Record<string, unknown>;
+    const { status: _status, ...rest } = o as unknown as Record<string, unknown>;
+    return createHash("sha256").update(JSON.stringify({ ...rest, metadata })).digest("hex").slice(0, 16);
+  };
+  return Object.fromEntries((await readAll()).map((o) => [`${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`, String(o.metadata.generation ?? `spec ${desired(o)}`)]));
 }
 
 async function workload(w: Workload): Promise<KubeObject & { spec: { template: Pod } }> {
@@ -165,7 +172,8 @@ beforeAll(async () => {
   engine = await startEngine(pulumi);
   // The stand-ins first, then the real Kubernetes provider, found by the engine as an ambient plugin.
   engine.env.PATH = `${engine.standIns.binDir}:${dirname(provider)}:${process.env.PATH}`;
-  run = await createStack(engine, STACK, FROM_STACK, testProgram(cp.adminKubeconfig));
+  // A throwaway stack: its data resources may go (rampart:allowDataDeletion), so destroy can empty it.
+  run = await createStack(engine, STACK, FROM_STACK, testProgram(cp.adminKubeconfig), { "rampart:allowDataDeletion": "true" });
 });
 
 afterAll(async () => {
@@ -190,6 +198,8 @@ describe("the aws-scale Kubernetes layer on a real API server", () => {
     // Every object is Rampart's, in one of its two namespaces.
     for (const o of objects) {
       if (o.kind === "Namespace") expect(Object.values(NAMESPACES)).toContain(o.metadata.name);
+      // The one cluster-scoped object: the monitoring volumes' StorageClass.
+      else if (o.kind === "StorageClass") expect(o.metadata.name).toBe(MONITORING_STORAGE_CLASS);
       else expect(Object.values(NAMESPACES)).toContain(o.metadata.namespace);
     }
     // Only the test stack's transform adds skipAwait, and only where the provider would wait for a kubelet.
@@ -288,7 +298,17 @@ describe("the aws-scale Kubernetes layer on a real API server", () => {
       expect(deny?.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
       // The allow rules on the API server, as the generator wrote them from the catalogue: nothing lost, nothing added.
       const want = expected.filter((p) => p.namespace === namespace);
-      expect(read.map((p) => p.metadata.name).sort()).toEqual(want.map((p) => p.name).sort());
+      // Besides the catalogue's flows, the monitoring component declares the two that leave the cluster:
+      // the blackbox exporter to TURNS, and Alertmanager to its receivers (none in the example stack).
+      const external = namespace === NAMESPACES.monitoring ? ["out-blackbox-turns"] : [];
+      expect(read.map((p) => p.metadata.name).sort()).toEqual([...want.map((p) => p.name), ...external].sort());
+      for (const name of external) {
+        expect(read.find((x) => x.metadata.name === name)!.spec).toEqual({
+          podSelector: { matchLabels: { "rampart.io/service": "blackbox" } },
+          policyTypes: ["Egress"],
+          egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }, { ipBlock: { cidr: "::/0" } }], ports: [{ protocol: "TCP", port: port("turns-tcp").from }] }],
+        });
+      }
       for (const p of want) {
         const got = read.find((x) => x.metadata.name === p.name)!;
         expect(got.spec, `${namespace}/${p.name}`).toEqual({
@@ -358,7 +378,16 @@ describe("the aws-scale Kubernetes layer on a real API server", () => {
   test("RBAC: the workloads' service accounts can do nothing against the API", async ({ skip }) => {
     if (!cp || !refs.length) return skipOutsideCi(skip);
     const accounts = refs.filter((r) => r.kind === "ServiceAccount");
-    expect(accounts.map((a) => `${a.namespace}/${a.name}`).sort()).toEqual(["rampart-app/edge", "rampart-app/gateway", "rampart-media/coturn", "rampart-media/livekit"]);
+    expect(accounts.map((a) => `${a.namespace}/${a.name}`).sort()).toEqual([
+      "rampart-app/edge",
+      "rampart-app/gateway",
+      "rampart-media/coturn",
+      "rampart-media/livekit",
+      "rampart-monitoring/alertmanager",
+      "rampart-monitoring/blackbox",
+      "rampart-monitoring/grafana",
+      "rampart-monitoring/prometheus",
+    ]);
     const checks: Array<{ verb: string; group: string; resource: string }> = [];
     for (const verb of ["get", "list", "watch", "create", "update", "patch", "delete"]) {
       for (const [group, resource] of [["", "pods"], ["", "secrets"], ["", "configmaps"], ["", "serviceaccounts"], ["", "services"], ["", "endpoints"], ["apps", "deployments"], ["apps", "daemonsets"], ["networking.k8s.io", "networkpolicies"], ["", "namespaces"], ["", "nodes"]] as const) {
@@ -418,7 +447,9 @@ describe("the aws-scale Kubernetes layer on a real API server", () => {
     const after = await specVersions();
     expect(Object.keys(after).filter((k) => after[k] !== before[k])).toEqual(["DaemonSet/rampart-media/livekit"]);
     const ds = (await workload("livekit")).spec.template.spec as PodSpec & { containers: Array<{ resources: { limits: { memory: string } } }> };
-    expect(ds.containers[0]!.resources.limits.memory).toBe(`${was - 1024}Mi`);
+    // The API server stores a quantity in its canonical form (15360Mi reads back as 15Gi).
+    const mib = was - 1024;
+    expect(ds.containers[0]!.resources.limits.memory).toBe(mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`);
   });
 
   test("destroy leaves no object of the stack on the API server", async ({ skip }) => {

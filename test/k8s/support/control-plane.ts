@@ -185,6 +185,9 @@ export async function startControlPlane(bins: { etcd: string; kubernetes: string
       `--client-ca-file=${f("ca.crt")}`,
       "--anonymous-auth=false",
       "--authorization-mode=Node,RBAC",
+      // As on EKS (and kubelets' default): privileged pods are valid API objects, so refusing one is
+      // PodSecurity's job, which is what the suite examines (without this the API refuses them first).
+      "--allow-privileged=true",
       // PodSecurity is on by default; naming it keeps the suite honest if a default changes.
       "--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,NodeRestriction,PodSecurity",
       "--service-account-issuer=https://kubernetes.default.svc.cluster.local",

@@ -6,7 +6,7 @@
  * and by nothing in the program:
  * - the Kubernetes provider's kubeconfig is the suite's administrator's, not the EKS cluster's (the cluster
  *   is a stand-in);
- * - Deployments, DaemonSets and Services carry `pulumi.com/skipAwait: "true"`: there is no scheduler, no
+ * - Deployments, DaemonSets, StatefulSets and Services carry `pulumi.com/skipAwait: "true"`: there is no scheduler, no
  *   kubelet and no load balancer controller, so pods stay Pending and load balancers never get an address,
  *   and the provider must not wait for either. Production waits (a test under the mock harness proves
  *   that no production resource carries the annotation).
@@ -17,7 +17,7 @@ import { rampart } from "../../../infra/program";
 export const SKIP_AWAIT = "pulumi.com/skipAwait";
 const PROVIDER_TYPE = "pulumi:providers:kubernetes";
 /** What the provider would wait on: rollouts (pods Ready) and Services (endpoints, load balancer address). */
-export const SKIP_AWAIT_TYPES: ReadonlySet<string> = new Set(["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:DaemonSet", "kubernetes:core/v1:Service"]);
+export const SKIP_AWAIT_TYPES: ReadonlySet<string> = new Set(["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:DaemonSet", "kubernetes:apps/v1:StatefulSet", "kubernetes:core/v1:Service"]);
 
 type Metadata = { annotations?: Record<string, string> } & Record<string, unknown>;
 
